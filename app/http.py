@@ -1,0 +1,207 @@
+"""What every route shares: the typed app keys, request ids, the dialect registry that turns a
+domain error into the dialect's own answer, and body decoding that never lets bad input through.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import msgspec
+from aiohttp import web
+
+from app.config import Config
+from app.errors import (Conflict, DomainError, Invalid, Malformed, MethodNotAllowed, NotFound, TooLarge,
+                        UnsupportedMediaType)
+from events.errors import ConcurrencyError, StoreClosed
+
+if TYPE_CHECKING:
+    from app.runtime import Runtime
+
+log = logging.getLogger("broadsheet.http")
+
+CONFIG: web.AppKey[Config] = web.AppKey("config", Config)
+RUNTIME: web.AppKey["Runtime"] = web.AppKey("runtime")
+REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id", str)
+
+T = TypeVar("T")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def runtime(request: web.Request) -> "Runtime":
+    return request.app[RUNTIME]
+
+
+def request_id(request: web.Request) -> str:
+    return request.get(REQUEST_ID, "")
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """One vendor API: which paths are its own, and how it words an error."""
+
+    name: str
+    owns: Callable[[str], bool]
+    error: Callable[[DomainError], web.Response]
+    internal: Callable[[], web.Response]
+
+
+_DIALECTS: list[Dialect] = []
+
+
+def register_dialect(dialect: Dialect) -> None:
+    _DIALECTS[:] = [d for d in _DIALECTS if d.name != dialect.name] + [dialect]
+
+
+def dialect_for(path: str) -> Dialect:
+    for d in _DIALECTS:
+        if d.owns(path):
+            return d
+    return _NATIVE
+
+
+def _native_error(err: DomainError) -> web.Response:
+    status = {"malformed": 400, "invalid": 422, "not_found": 404, "conflict": 409, "unauthenticated": 401,
+              "forbidden": 403, "account_inactive": 403, "too_large": 413, "unsupported_media_type": 415,
+              "method_not_allowed": 405}.get(err.kind, 400)
+    body = {"error": {"code": err.kind, "message": err.message, "field": err.field}}
+    headers = {"WWW-Authenticate": 'Bearer realm="broadsheet"'} if status == 401 else None
+    return web.json_response(body, status=status, headers=headers)
+
+
+def _native_internal() -> web.Response:
+    return web.json_response({"error": {"code": "internal", "message": "internal server error", "field": None}}, status=500)
+
+
+_NATIVE = Dialect("broadsheet", lambda p: True, _native_error, _native_internal)
+
+
+def _from_http(exc: web.HTTPException) -> DomainError | None:
+    """aiohttp's own refusals (no route, wrong method, body too big) in domain terms."""
+    match exc.status:
+        case 404:
+            return NotFound("no such resource")
+        case 405:
+            return MethodNotAllowed("method not allowed")
+        case 413:
+            return TooLarge("the request body is too large")
+        case 415:
+            return UnsupportedMediaType(exc.text or "unsupported media type")
+        case s if 400 <= s < 500:
+            return Malformed(exc.reason or "bad request")
+    return None
+
+
+@web.middleware
+async def request_ids(request: web.Request, handler: Handler) -> web.StreamResponse:
+    rid = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+    request[REQUEST_ID] = rid
+    response = await handler(request)
+    response.headers.setdefault("X-Request-Id", rid)
+    return response
+
+
+@web.middleware
+async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The one place a failure becomes an answer, in the dialect of the path that was asked."""
+    dialect = dialect_for(request.path)
+    try:
+        return await handler(request)
+    except DomainError as err:
+        return dialect.error(err)
+    except ConcurrencyError as err:
+        return dialect.error(Conflict(f"changed by someone else meanwhile ({err})"))
+    except web.HTTPException as exc:
+        mapped = _from_http(exc)
+        if mapped is None:
+            raise
+        response = dialect.error(mapped)
+        if exc.status == 405 and "Allow" in exc.headers:
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
+    except StoreClosed:
+        return web.json_response({"message": "shutting down"}, status=503)
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return dialect.internal()
+
+
+# -- bodies ---------------------------------------------------------------------------------
+
+def is_json(request: web.Request) -> bool:
+    return request.content_type in ("application/json", "text/json") or request.content_type.endswith("+json")
+
+
+async def read_body(request: web.Request) -> bytes:
+    try:
+        return await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise TooLarge(f"the request body is larger than {request.app[CONFIG].max_body_bytes} bytes") from None
+
+
+def decode_json(body: bytes, type_: type[T]) -> T:
+    """Decode into a typed value; a syntax error is Malformed, a wrong field is Invalid."""
+    try:
+        return msgspec.json.decode(body, type=type_)
+    except msgspec.ValidationError as exc:
+        raise invalid_from(exc) from None
+    except msgspec.DecodeError as exc:
+        raise Malformed(f"the body is not valid JSON: {exc}") from None
+
+
+def convert(data: Any, type_: type[T]) -> T:
+    """Like decode_json, for data that came from a form or a query string (strings for numbers)."""
+    try:
+        return msgspec.convert(data, type_, strict=False)
+    except msgspec.ValidationError as exc:
+        raise invalid_from(exc) from None
+
+
+def invalid_from(exc: msgspec.ValidationError) -> DomainError:
+    text = str(exc)
+    field = None
+    if "at `$." in text:
+        field = text.rsplit("at `$.", 1)[1].rstrip("`").split("[")[0].split(".")[0] or None
+    elif "Object missing required field `" in text:
+        field = text.split("`")[1]
+    reason = "is not present" if "missing required field" in text else "is invalid"
+    return Invalid(text, field=field, reason=reason)
+
+
+async def json_body(request: web.Request, type_: type[T], *, require_content_type: bool = True) -> T:
+    if require_content_type and request.content_type not in ("", "application/octet-stream") and not is_json(request):
+        raise UnsupportedMediaType(f"expected application/json, got {request.content_type}")
+    body = await read_body(request)
+    return decode_json(body or b"{}", type_)
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    return web.Response(body=msgspec.json.encode(data), status=status, headers=headers,
+                        content_type="application/json")
+
+
+def int_param(request: web.Request, name: str, default: int, *, lo: int, hi: int | None = None,
+              clamp: bool = False) -> int:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise Invalid(f"{name} must be an integer", field=name, reason="is not a number") from None
+    if clamp:
+        return max(lo, min(value, hi if hi is not None else value))
+    if value < lo or (hi is not None and value > hi):
+        bound = f"between {lo} and {hi}" if hi is not None else f"at least {lo}"
+        raise Invalid(f"{name} must be {bound}", field=name, reason="is out of range")
+    return value
+
+
+def path_int(request: web.Request, name: str) -> int:
+    raw = request.match_info[name]
+    if not raw.isdigit() or len(raw) > 18:
+        raise NotFound(f"no {name} {raw!r}")
+    return int(raw)

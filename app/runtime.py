@@ -1,0 +1,110 @@
+"""What a server process or a CLI command holds while it works on a data directory: the
+event store, the projector folding it, and the one way to append (with id allocation)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from app.config import Config
+from events.base import Envelope, Pending
+from events.errors import ConcurrencyError
+from events.sqlite import SqliteEventStore
+from projections.runner import Projector
+from projections import registry
+
+log = logging.getLogger("broadsheet.runtime")
+
+
+class Runtime:
+    def __init__(self, config: Config, store: SqliteEventStore, projector: Projector,
+                 clock: Callable[[], float]) -> None:
+        self.config = config
+        self.store = store
+        self.projector = projector
+        self.clock = clock
+        self._next_ids: dict[str, int] = {}
+        self._saved_at = projector.position
+        self._tasks: list[asyncio.Task[None]] = []
+        self._saving: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def open(cls, config: Config, *, clock: Callable[[], float] = time.time) -> Runtime:
+        store = await SqliteEventStore.open(config.db_path, clock=clock)
+        projector = Projector(registry.build())
+        folded = await projector.build(store)
+        log.info("projections at position %d (%d events folded at start)", projector.position, folded)
+        rt = cls(config, store, projector, clock)
+        store.listen(rt._on_events, projector.position)
+        return rt
+
+    def __getitem__(self, name: str) -> Any:
+        return self.projector[name]
+
+    def now(self) -> float:
+        return self.clock()
+
+    # -- writing -----------------------------------------------------------------------------
+
+    async def append(self, batches: Sequence[Pending], *, actor: str, request_id: str = "") -> list[Envelope]:
+        """Append atomically; when this returns, every projection already shows the events."""
+        return await self.store.append(batches, actor=actor, request_id=request_id)
+
+    async def create(self, kind: str, build: Callable[[int], Sequence[Pending]], *, actor: str,
+                     request_id: str = "") -> tuple[int, list[Envelope]]:
+        """Create a new ``KIND-N`` entity with the next free integer id. ``build(n)`` gives the
+        batches to append; the first must be the new stream at expected version 0, so an id
+        taken meanwhile by another process is a conflict, and the next id is tried."""
+        for _ in range(50):
+            n = max(self._next_ids.get(kind, 0), self.projector.max_ids.get(kind, 0)) + 1
+            self._next_ids[kind] = n
+            try:
+                return n, await self.append(build(n), actor=actor, request_id=request_id)
+            except ConcurrencyError as exc:
+                if exc.stream != f"{kind}-{n}":
+                    raise
+        raise ConcurrencyError(f"{kind}-?", 0, -1)
+
+    def _on_events(self, envs: list[Envelope]) -> None:
+        self.projector.apply(envs)
+        if self.projector.position - self._saved_at >= self.config.checkpoint_every and self._saving is None:
+            self._saving = asyncio.get_running_loop().create_task(self._checkpoint())
+
+    # -- background work -------------------------------------------------------------------
+
+    def start_tailing(self) -> None:
+        """Pick up what other processes (the CLI) append to the same log."""
+        self._tasks.append(asyncio.get_running_loop().create_task(self._tail(), name="tail"))
+
+    async def _tail(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.tail_interval)
+            try:
+                await self.store.poll()
+            except Exception:  # noqa: BLE001 - keep tailing; the next poll retries
+                log.exception("tailing the event log failed")
+
+    async def _checkpoint(self) -> None:
+        try:
+            cp = self.projector.snapshot()
+            await self.store.save_checkpoint(cp)
+            self._saved_at = cp.position
+            log.info("checkpoint saved at position %d (%d bytes)", cp.position, len(cp.state))
+        finally:
+            self._saving = None
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._saving is not None:
+            await self._saving
+        await self.store.close_writes()
+        if self.projector.position > self._saved_at:
+            await self._checkpoint()
+        await self.store.close()

@@ -1,0 +1,62 @@
+"""Every event type the log may hold, and the one encoder/decoder pair for them.
+
+Each aggregate module lists its payloads in ``EVENTS``; new modules are added to ``_MODULES``.
+Decoding is by tag, so old events decode into the same classes forever.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any, Union
+
+import msgspec
+
+from events import accounts
+from events.base import Event
+
+_MODULES: list[ModuleType] = [accounts]
+
+
+def register(module: ModuleType) -> None:
+    """Add an aggregate module's ``EVENTS`` to the catalog (call at import time, before use)."""
+    if module not in _MODULES:
+        _MODULES.append(module)
+        _rebuild()
+
+
+def all_event_types() -> tuple[type[Event], ...]:
+    return tuple(t for m in _MODULES for t in m.EVENTS)
+
+
+_encoder = msgspec.json.Encoder()
+_decoder: msgspec.json.Decoder[Any]
+_by_tag: dict[str, type[Event]] = {}
+
+
+def _rebuild() -> None:
+    global _decoder
+    types = all_event_types()
+    _by_tag.clear()
+    for t in types:
+        tag = t.__struct_config__.tag
+        if not isinstance(tag, str):
+            raise TypeError(f"{t.__name__} needs an explicit tag")
+        if tag in _by_tag:
+            raise TypeError(f"duplicate event tag {tag!r}")
+        _by_tag[tag] = t
+    _decoder = msgspec.json.Decoder(Union[types])  # type: ignore[valid-type]
+
+
+def encode(event: Event) -> bytes:
+    return _encoder.encode(event)
+
+
+def decode(payload: bytes) -> Event:
+    return _decoder.decode(payload)  # type: ignore[no-any-return]
+
+
+def known_tags() -> frozenset[str]:
+    return frozenset(_by_tag)
+
+
+_rebuild()

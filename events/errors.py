@@ -1,0 +1,19 @@
+"""The store's own errors. Nothing above the store sees a database exception."""
+
+
+class StoreError(Exception):
+    """The log could not be read or written."""
+
+
+class ConcurrencyError(StoreError):
+    """A stream was not at the version the writer expected."""
+
+    def __init__(self, stream: str, expected: int | None, actual: int) -> None:
+        super().__init__(f"stream {stream!r} is at version {actual}, expected {expected}")
+        self.stream = stream
+        self.expected = expected
+        self.actual = actual
+
+
+class StoreClosed(StoreError):
+    """The store is shutting down and takes no more writes."""

@@ -1,0 +1,430 @@
+"""The embedded event store: one SQLite file in WAL mode, written through aiosqlite.
+
+Durability: every commit runs with ``synchronous=FULL``, so when ``append`` returns the events
+are in the WAL file and fsync'ed; they survive ``kill -9`` of the process and a power cut on a
+disk that honours fsync.
+
+Throughput: appends queue up and one writer task commits everything that is waiting in one
+``BEGIN IMMEDIATE`` transaction (group commit): one fsync for all of them.
+
+Concurrency: the unique ``(stream, version)`` key is the last line of optimistic concurrency;
+versions are checked inside the write transaction, so another process appending to the same
+file (the CLI) is seen, never overwritten.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import sqlite3
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from events import catalog
+from events.base import Envelope, Pending, tag_of
+from events.errors import ConcurrencyError, StoreClosed, StoreError
+from events.store import ChainBreak, Checkpoint, EventFilter
+
+log = logging.getLogger("broadsheet.store")
+
+Listener = Callable[[list[Envelope]], None]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    position    INTEGER PRIMARY KEY,
+    stream      TEXT    NOT NULL,
+    version     INTEGER NOT NULL,
+    type        TEXT    NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    actor       TEXT    NOT NULL,
+    request_id  TEXT    NOT NULL,
+    payload     BLOB    NOT NULL,
+    prev_hash   BLOB    NOT NULL,
+    hash        BLOB    NOT NULL,
+    UNIQUE (stream, version)
+);
+CREATE INDEX IF NOT EXISTS events_actor ON events (actor, position);
+CREATE INDEX IF NOT EXISTS events_time ON events (recorded_at);
+CREATE TABLE IF NOT EXISTS checkpoints (
+    name     TEXT PRIMARY KEY,
+    position INTEGER NOT NULL,
+    hash     BLOB    NOT NULL,
+    state    BLOB    NOT NULL
+);
+"""
+_COLUMNS = "position, stream, version, type, recorded_at, actor, request_id, payload, prev_hash, hash"
+_INSERT = f"INSERT INTO events ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)"
+_MAX_GROUP = 5_000  # events per transaction; more waits for the next one
+_QUEUE_LIMIT = 20_000  # pending append requests before callers wait for room
+
+
+_sha256 = hashlib.sha256
+
+
+def chain_hash(prev: bytes, position: int, stream: str, version: int, type_: str,
+               recorded_at: int, actor: str, request_id: str, payload: bytes) -> bytes:
+    """The hash that links an event to its predecessor: any change to either shows."""
+    head = "%d\x1f%s\x1f%d\x1f%s\x1f%d\x1f%s\x1f%s\x1f" % (position, stream, version, type_, recorded_at, actor, request_id)
+    return _sha256(prev + head.encode() + payload).digest()
+
+
+_tags: dict[type, str] = {}
+
+
+def _tag(event: Any) -> str:
+    cls = type(event)
+    tag = _tags.get(cls)
+    if tag is None:
+        tag = _tags[cls] = tag_of(event)
+    return tag
+
+
+def _envelope(row: sqlite3.Row | tuple[Any, ...]) -> Envelope:
+    return Envelope(
+        position=row[0], stream=row[1], version=row[2], type=row[3], recorded_at=row[4],
+        actor=row[5], request_id=row[6], event=catalog.decode(row[7]), prev_hash=row[8], hash=row[9],
+    )
+
+
+class _Request:
+    __slots__ = ("batches", "payloads", "actor", "request_id", "future", "size")
+
+    def __init__(self, batches: Sequence[Pending], actor: str, request_id: str,
+                 future: asyncio.Future[list[Envelope]]) -> None:
+        self.batches = batches
+        self.payloads = [[_encode(e) for e in b.events] for b in batches]
+        self.size = sum(map(len, self.payloads))
+        if not self.size or not all(self.payloads):
+            raise ValueError("append needs at least one event in every batch")
+        self.actor = actor
+        self.request_id = request_id
+        self.future = future
+
+
+_encode = catalog.encode
+
+
+class SqliteEventStore:
+    """See the module docstring. Open with ``await SqliteEventStore.open(path)``."""
+
+    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection,
+                 clock: Callable[[], float]) -> None:
+        self.path = path
+        self._w = writer
+        self._r = reader
+        self._clock = clock
+        self._pending: deque[_Request] = deque()
+        self._wakeup = asyncio.Event()  # set when _pending has work or the store is closing
+        self._room = asyncio.Event()  # set while _pending is below _QUEUE_LIMIT
+        self._room.set()
+        self._lock = asyncio.Lock()  # one writer transaction or dispatch at a time
+        self._versions: dict[str, int] = {}  # cache of stream versions, valid while no one else writes
+        self._tail = (0, b"")  # (position, hash) of the newest event we know was committed
+        self._last_us = 0
+        self._listener: Listener | None = None
+        self._dispatched = 0
+        self._closing = False
+        self._writer_task: asyncio.Task[None] | None = None
+        self._loop = asyncio.get_running_loop()
+
+    @classmethod
+    async def open(cls, path: str | Path, *, clock: Callable[[], float] = time.time) -> SqliteEventStore:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            writer = await _connect(path)
+            await writer.executescript(_SCHEMA)
+            reader = await _connect(path)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open event log {path}: {exc}") from exc
+        store = cls(path, writer, reader, clock)
+        store._tail = await store._fetch_tail(writer)
+        store._writer_task = asyncio.create_task(store._write_loop(), name="event-writer")
+        return store
+
+    # -- writing ---------------------------------------------------------------------------
+
+    async def append(self, batches: Sequence[Pending], *, actor: str, request_id: str = "") -> list[Envelope]:
+        if self._closing:
+            raise StoreClosed("the event store is closing")
+        while len(self._pending) >= _QUEUE_LIMIT:
+            self._room.clear()
+            await self._room.wait()
+        req = _Request(batches, actor, request_id, self._loop.create_future())
+        self._pending.append(req)
+        self._wakeup.set()
+        return await req.future
+
+    async def _write_loop(self) -> None:
+        pending = self._pending
+        while pending or not self._closing:
+            if not pending:
+                self._wakeup.clear()
+                await self._wakeup.wait()
+                continue
+            group, size = [pending.popleft()], 0
+            size = group[0].size
+            while size < _MAX_GROUP and pending:
+                req = pending.popleft()
+                group.append(req)
+                size += req.size
+            self._room.set()
+            try:
+                await self._commit(group)
+            except Exception as exc:  # noqa: BLE001 - every waiter must hear about it
+                log.exception("event log write failed")
+                err = exc if isinstance(exc, StoreError) else StoreError(f"write failed: {exc}")
+                for req in group:
+                    if not req.future.done():
+                        req.future.set_exception(err)
+
+    async def _commit(self, group: list[_Request]) -> None:
+        async with self._lock:
+            # The whole transaction is one call into aiosqlite's connection thread: a round trip
+            # per statement would cost more than the fsync that group commit is there to share.
+            staged, missed, tail = await self._w._execute(self._transaction, group)  # noqa: SLF001
+        self._tail = tail
+        if missed:
+            self._dispatch(missed)
+        for req, envs in staged:
+            if envs:
+                self._dispatch(envs)
+        for req, envs in staged:
+            if not req.future.done():
+                if isinstance(envs, ConcurrencyError):
+                    req.future.set_exception(envs)
+                else:
+                    req.future.set_result(envs)
+
+    def _transaction(self, group: list[_Request]) -> tuple[list[tuple[_Request, Any]], list[Envelope], tuple[int, bytes]]:
+        """Runs in the connection's thread, under ``self._lock``."""
+        conn: sqlite3.Connection = self._w._conn  # noqa: SLF001
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            tail = self._tail_and_versions(conn, {b.stream for r in group for b in r.batches})
+            rows, staged = self._stage(group, tail)
+            conn.executemany(_INSERT, rows)
+            missed: list[Envelope] = []
+            if tail[0] > self._dispatched and self._listener is not None:
+                missed = self._range(conn, self._dispatched, tail[0])
+            conn.execute("COMMIT")
+        except BaseException:
+            self._versions.clear()
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return staged, missed, ((rows[-1][0], rows[-1][9]) if rows else tail)
+
+    def _tail_and_versions(self, conn: sqlite3.Connection, streams: set[str]) -> tuple[int, bytes]:
+        """The log's tail, and the versions of the streams about to be written that the cache
+        lacks. If someone else wrote since our last commit, the whole cache is stale."""
+        row = conn.execute("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1").fetchone()
+        tail = (row[0], row[1]) if row else (0, b"")
+        if tail != self._tail:
+            self._versions.clear()
+        missing = [s for s in streams if s not in self._versions]
+        for i in range(0, len(missing), 500):
+            chunk = missing[i:i + 500]
+            marks = ",".join("?" * len(chunk))
+            found = dict(conn.execute(
+                f"SELECT stream, MAX(version) FROM events WHERE stream IN ({marks}) GROUP BY stream", chunk).fetchall())
+            for s in chunk:
+                self._versions[s] = found.get(s, 0)
+        return tail
+
+    @staticmethod
+    def _range(conn: sqlite3.Connection, after: int, up_to: int) -> list[Envelope]:
+        rows = conn.execute(f"SELECT {_COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position",
+                            (after, up_to)).fetchall()
+        return [_envelope(r) for r in rows]
+
+    def _stage(self, group: list[_Request], tail: tuple[int, bytes]) -> tuple[list[tuple[Any, ...]], list[tuple[_Request, Any]]]:
+        now = max(int(self._clock() * 1_000_000), self._last_us)
+        self._last_us = now
+        position, prev = tail
+        rows: list[tuple[Any, ...]] = []
+        staged: list[tuple[_Request, Any]] = []
+        for req in group:
+            conflict = self._conflict(req)
+            if conflict is not None:
+                staged.append((req, conflict))
+                continue
+            envs: list[Envelope] = []
+            for batch, payloads in zip(req.batches, req.payloads):
+                version = self._versions.get(batch.stream, 0)
+                for event, payload in zip(batch.events, payloads):
+                    position += 1
+                    version += 1
+                    tag = _tag(event)
+                    digest = chain_hash(prev, position, batch.stream, version, tag, now, req.actor, req.request_id, payload)
+                    rows.append((position, batch.stream, version, tag, now, req.actor, req.request_id, payload, prev, digest))
+                    envs.append(Envelope(position=position, stream=batch.stream, version=version, type=tag,
+                                         recorded_at=now, actor=req.actor, request_id=req.request_id,
+                                         event=event, prev_hash=prev, hash=digest))
+                    prev = digest
+                self._versions[batch.stream] = version
+            staged.append((req, envs))
+        return rows, staged
+
+    def _conflict(self, req: _Request) -> ConcurrencyError | None:
+        if len(req.batches) == 1 and req.batches[0].expected_version is None:
+            return None
+        seen: dict[str, int] = {}
+        for batch in req.batches:
+            current = seen.get(batch.stream, self._versions.get(batch.stream, 0))
+            if batch.expected_version is not None and batch.expected_version != current:
+                return ConcurrencyError(batch.stream, batch.expected_version, current)
+            seen[batch.stream] = current + len(batch.events)
+        return None
+
+    @staticmethod
+    async def _fetch_tail(conn: aiosqlite.Connection) -> tuple[int, bytes]:
+        rows = list(await conn.execute_fetchall("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"))
+        return (rows[0][0], rows[0][1]) if rows else (0, b"")
+
+    # -- dispatch to the projections ---------------------------------------------------------
+
+    def listen(self, listener: Listener, after: int) -> None:
+        """Hand every event after ``after`` to ``listener``, once, in order: our own appends
+        right after their commit, other processes' appends at the next ``poll``."""
+        self._listener = listener
+        self._dispatched = after
+
+    def _dispatch(self, envs: list[Envelope]) -> None:
+        fresh = [e for e in envs if e.position > self._dispatched]
+        if fresh and self._listener is not None:
+            self._listener(fresh)
+            self._dispatched = fresh[-1].position
+
+    async def poll(self) -> int:
+        """Dispatch what other processes appended since we last looked. Returns how many."""
+        if self._listener is None:
+            return 0
+        async with self._lock:
+            envs = await self._read_range(self._r, self._dispatched, None)
+            if envs:
+                self._versions.clear()
+                self._tail = (envs[-1].position, envs[-1].hash)
+                self._dispatch(envs)
+            return len(envs)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    async def _read_range(self, conn: aiosqlite.Connection, after: int, up_to: int | None) -> list[Envelope]:
+        sql = f"SELECT {_COLUMNS} FROM events WHERE position > ?"
+        args: list[Any] = [after]
+        if up_to is not None:
+            sql += " AND position <= ?"
+            args.append(up_to)
+        return [_envelope(r) for r in await conn.execute_fetchall(sql + " ORDER BY position", args)]
+
+    async def read(self, after: int = 0, limit: int = 10_000) -> list[Envelope]:
+        rows = await self._r.execute_fetchall(
+            f"SELECT {_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?", (after, limit))
+        return [_envelope(r) for r in rows]
+
+    async def replay(self, after: int = 0, batch: int = 20_000) -> AsyncIterator[list[Envelope]]:
+        while True:
+            envs = await self.read(after, batch)
+            if not envs:
+                return
+            yield envs
+            after = envs[-1].position
+
+    async def read_stream(self, stream: str, up_to: int | None = None) -> list[Envelope]:
+        return await self.query(EventFilter(stream=stream, up_to=up_to), limit=1_000_000)
+
+    async def query(self, flt: EventFilter, limit: int = 100) -> list[Envelope]:
+        where, args = ["position > ?"], [flt.after]
+        for column, op, value in (
+            ("stream", "=", flt.stream), ("actor", "=", flt.actor), ("type", "=", flt.type),
+            ("recorded_at", ">=", flt.since_us), ("recorded_at", "<", flt.until_us), ("position", "<=", flt.up_to),
+        ):
+            if value is not None:
+                where.append(f"{column} {op} ?")
+                args.append(value)
+        if flt.stream_prefix is not None:
+            where.append("stream >= ? AND stream < ?")
+            args += [flt.stream_prefix, flt.stream_prefix + "\U0010ffff"]
+        sql = f"SELECT {_COLUMNS} FROM events WHERE {' AND '.join(where)} ORDER BY position LIMIT ?"
+        return [_envelope(r) for r in await self._r.execute_fetchall(sql, (*args, limit))]
+
+    async def head(self) -> int:
+        async with self._r.execute("SELECT COALESCE(MAX(position), 0) FROM events") as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def hash_at(self, position: int) -> bytes | None:
+        async with self._r.execute("SELECT hash FROM events WHERE position = ?", (position,)) as cur:
+            row = await cur.fetchone()
+        return bytes(row[0]) if row else None
+
+    async def verify(self) -> list[ChainBreak]:
+        """Recompute the chain. A changed event breaks its own hash; a removed one leaves a gap
+        and a predecessor mismatch; a reordered pair breaks both hashes."""
+        breaks: list[ChainBreak] = []
+        prev, expected_pos = b"", 1
+        async with self._r.execute(f"SELECT {_COLUMNS} FROM events ORDER BY position") as cur:
+            while rows := await cur.fetchmany(10_000):
+                for pos, stream, version, type_, at, actor, rid, payload, prev_hash, digest in rows:
+                    if pos != expected_pos:
+                        breaks.append(ChainBreak(expected_pos, f"events {expected_pos}..{pos - 1} are missing"))
+                    if prev_hash != prev:
+                        breaks.append(ChainBreak(pos, "does not follow the event before it (prev_hash mismatch)"))
+                    if chain_hash(prev_hash, pos, stream, version, type_, at, actor, rid, payload) != digest:
+                        breaks.append(ChainBreak(pos, "content does not match its hash (changed)"))
+                    prev, expected_pos = digest, pos + 1
+        return breaks
+
+    # -- checkpoints -------------------------------------------------------------------------
+
+    async def save_checkpoint(self, checkpoint: Checkpoint) -> None:
+        async with self._lock:
+            try:
+                await self._w.execute(
+                    "INSERT OR REPLACE INTO checkpoints (name, position, hash, state) VALUES (?,?,?,?)",
+                    (checkpoint.name, checkpoint.position, checkpoint.hash, checkpoint.state),
+                )
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot save checkpoint: {exc}") from exc
+
+    async def load_checkpoint(self, name: str) -> Checkpoint | None:
+        async with self._r.execute("SELECT name, position, hash, state FROM checkpoints WHERE name = ?", (name,)) as cur:
+            row = await cur.fetchone()
+        return Checkpoint(row[0], row[1], bytes(row[2]), bytes(row[3])) if row else None
+
+    # -- lifetime ----------------------------------------------------------------------------
+
+    async def close_writes(self) -> None:
+        """Refuse new appends and wait until every append already queued is committed."""
+        self._closing = True
+        self._wakeup.set()
+        if self._writer_task is not None:
+            await self._writer_task
+
+    async def close(self) -> None:
+        """Finish every write already queued, then close."""
+        await self.close_writes()
+        await self._w.close()
+        await self._r.close()
+
+
+async def _connect(path: Path) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    await conn.execute("PRAGMA journal_mode=WAL")
+    await conn.execute("PRAGMA synchronous=FULL")
+    await conn.execute("PRAGMA busy_timeout=10000")
+    return conn
+
+
+async def _rollback(conn: aiosqlite.Connection) -> None:
+    try:
+        await conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass  # the transaction was never opened or is already gone

@@ -1,0 +1,32 @@
+"""Which pure fold rebuilds an entity of each stream kind: what ``broadsheet replay`` uses.
+
+A stream id is ``KIND-ID``; each kind maps to the ``evolve(state, event, recorded_at)``
+function its projection uses live. Modules that add kinds call ``register``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from projections import accounts
+
+Evolve = Callable[[Any, Any, int], Any]
+
+_EVOLVERS: dict[str, Evolve] = {
+    "org": accounts.evolve_org,
+    "user": accounts.evolve_user,
+    "key": accounts.evolve_key,
+}
+
+
+def register(kind: str, evolve: Evolve) -> None:
+    _EVOLVERS[kind] = evolve
+
+
+def evolver(stream: str) -> Evolve | None:
+    return _EVOLVERS.get(stream.partition("-")[0])
+
+
+def kinds() -> list[str]:
+    return sorted(_EVOLVERS)
