@@ -1,0 +1,9 @@
+"""The Librato dialect (``/v1``, HTTP Basic ``email:key``): one route table that every module
+decorates, and the error shape. Each module is imported here so that its routes register."""
+
+from app.librato.dialect import DIALECT
+from app.librato.routing import routes
+
+from app.librato import metrics  # noqa: E402,F401  (one import line per module)
+
+__all__ = ["DIALECT", "routes"]
