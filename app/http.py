@@ -165,9 +165,10 @@ def invalid_from(exc: msgspec.ValidationError) -> DomainError:
     field = None
     if "at `$." in text:
         field = text.rsplit("at `$.", 1)[1].rstrip("`").split("[")[0].split(".")[0] or None
-    elif "Object missing required field `" in text:
+    elif "missing required field `" in text or "unknown field `" in text:
         field = text.split("`")[1]
-    reason = "is not present" if "missing required field" in text else "is invalid"
+    reason = ("is not present" if "missing required field" in text
+              else "is not allowed" if "unknown field" in text else "is invalid")
     return Invalid(text, field=field, reason=reason)
 
 

@@ -97,7 +97,8 @@ class Runtime:
         finally:
             self._saving = None
 
-    async def close(self) -> None:
+    async def close(self, *, checkpoint: bool = True) -> None:
+        """Stop tailing, let queued appends commit, save a checkpoint (if asked), close."""
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -105,6 +106,6 @@ class Runtime:
         if self._saving is not None:
             await self._saving
         await self.store.close_writes()
-        if self.projector.position > self._saved_at:
+        if checkpoint and self.projector.position > self._saved_at:
             await self._checkpoint()
         await self.store.close()

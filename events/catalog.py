@@ -11,10 +11,10 @@ from typing import Any, Union
 
 import msgspec
 
-from events import accounts
+from events import accounts, charts, dashboards
 from events.base import Event
 
-_MODULES: list[ModuleType] = [accounts]
+_MODULES: list[ModuleType] = [accounts, charts, dashboards]
 
 
 def register(module: ModuleType) -> None:

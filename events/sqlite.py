@@ -193,7 +193,7 @@ class SqliteEventStore:
         if missed:
             self._dispatch(missed)
         for req, envs in staged:
-            if envs:
+            if isinstance(envs, list):
                 self._dispatch(envs)
         for req, envs in staged:
             if not req.future.done():

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from projections import accounts
+from projections import accounts, charts, dashboards
 
 Evolve = Callable[[Any, Any, int], Any]
 
@@ -17,6 +17,8 @@ _EVOLVERS: dict[str, Evolve] = {
     "org": accounts.evolve_org,
     "user": accounts.evolve_user,
     "key": accounts.evolve_key,
+    "chart": charts.evolve_chart,
+    "dashboard": dashboards.evolve_dashboard,
 }
 
 

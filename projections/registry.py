@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from projections.accounts import Accounts
+from projections.charts import Charts
+from projections.dashboards import Dashboards
 from projections.runner import Projection
 
 
 def build() -> list[Projection]:
-    return [Accounts()]
+    return [Accounts(), Charts(), Dashboards()]

@@ -1,0 +1,199 @@
+"""The event store as a contract: every store backend must pass these (SQLite is the only one
+so far; a PostgreSQL store would be added to STORES)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from events.accounts import OrgCreated, OrgDisabled
+from events.base import Pending
+from events.errors import ConcurrencyError, StoreClosed
+from events.sqlite import SqliteEventStore
+from events.store import Checkpoint, EventFilter
+
+Opener = Callable[[Path], Awaitable[SqliteEventStore]]
+STORES: dict[str, Opener] = {"sqlite": lambda d: SqliteEventStore.open(d / "events.db")}
+
+
+@pytest.fixture(params=sorted(STORES))
+def opener(request: pytest.FixtureRequest) -> Opener:
+    return STORES[request.param]
+
+
+@pytest.fixture
+async def store(opener: Opener, tmp_path: Path) -> AsyncIterator[SqliteEventStore]:
+    s = await opener(tmp_path)
+    yield s
+    await s.close()
+
+
+def created(n: int, name: str = "x") -> OrgCreated:
+    return OrgCreated(org_id=n, name=name)
+
+
+async def test_positions_and_versions_are_assigned_in_order(store):
+    a = await store.append([Pending("org-1", (created(1), OrgDisabled(org_id=1)), 0)], actor="t", request_id="r1")
+    b = await store.append([Pending("org-2", (created(2),), 0)], actor="t")
+    assert [(e.position, e.stream, e.version) for e in a + b] == [(1, "org-1", 1), (2, "org-1", 2), (3, "org-2", 1)]
+    assert a[0].request_id == "r1" and a[0].actor == "t" and a[0].type == "org.created"
+    assert [e.position for e in await store.read()] == [1, 2, 3]
+    assert await store.head() == 3
+
+
+async def test_expected_version_mismatch_is_a_conflict_and_writes_nothing(store):
+    await store.append([Pending("org-1", (created(1),), 0)], actor="t")
+    for wrong in (0, 2, 5):
+        with pytest.raises(ConcurrencyError) as exc:
+            await store.append([Pending("org-1", (OrgDisabled(org_id=1),), wrong)], actor="t")
+        assert exc.value.actual == 1 and exc.value.expected == wrong
+    assert await store.head() == 1
+    await store.append([Pending("org-1", (OrgDisabled(org_id=1),), 1)], actor="t")
+    await store.append([Pending("org-1", (OrgDisabled(org_id=1),))], actor="t")  # None: any version
+    assert [e.version for e in await store.read_stream("org-1")] == [1, 2, 3]
+
+
+async def test_a_multi_stream_append_is_all_or_nothing(store):
+    await store.append([Pending("org-2", (created(2),), 0)], actor="t")
+    with pytest.raises(ConcurrencyError):
+        await store.append([Pending("org-1", (created(1),), 0), Pending("org-2", (created(2),), 0)], actor="t")
+    assert [e.stream for e in await store.read()] == ["org-2"]
+    assert await store.read_stream("org-1") == []
+
+
+async def test_concurrent_appends_get_unique_gap_free_positions(store):
+    async def writer(i: int) -> list[int]:
+        out = []
+        for j in range(20):
+            envs = await store.append([Pending(f"org-{i}", (created(i, str(j)),), j)], actor=f"w{i}")
+            out.append(envs[0].position)
+        return out
+
+    results = await asyncio.gather(*(writer(i) for i in range(25)))
+    positions = sorted(p for r in results for p in r)
+    assert positions == list(range(1, 501))
+    for i in range(25):
+        assert [e.version for e in await store.read_stream(f"org-{i}")] == list(range(1, 21))
+
+
+async def test_racing_creators_of_one_stream_exactly_one_wins(store):
+    outcomes = await asyncio.gather(
+        *(store.append([Pending("org-9", (created(9, str(i)),), 0)], actor="t") for i in range(10)),
+        return_exceptions=True)
+    assert sum(not isinstance(o, Exception) for o in outcomes) == 1
+    assert all(isinstance(o, ConcurrencyError) for o in outcomes if isinstance(o, Exception))
+
+
+async def test_events_survive_reopening(opener, tmp_path):
+    s = await opener(tmp_path)
+    await s.append([Pending("org-1", (created(1, "kept"),), 0)], actor="t")
+    await s.close()
+    s = await opener(tmp_path)
+    try:
+        envs = await s.read()
+        assert envs[0].event == created(1, "kept")
+        with pytest.raises(ConcurrencyError):  # versions are known after a reopen too
+            await s.append([Pending("org-1", (created(1),), 0)], actor="t")
+        assert await s.verify() == []
+    finally:
+        await s.close()
+
+
+async def test_close_finishes_queued_appends_and_refuses_new_ones(opener, tmp_path):
+    s = await opener(tmp_path)
+    pending = [asyncio.ensure_future(s.append([Pending(f"org-{i}", (created(i),), 0)], actor="t")) for i in range(50)]
+    await asyncio.sleep(0)  # let them queue
+    await s.close_writes()
+    assert all(p.done() and not p.exception() for p in pending)
+    with pytest.raises(StoreClosed):
+        await s.append([Pending("org-99", (created(99),), 0)], actor="t")
+    await s.close()
+
+
+async def test_other_processes_appends_reach_listeners_in_order(opener, tmp_path):
+    mine = await opener(tmp_path)
+    seen: list[int] = []
+    mine.listen(lambda envs: seen.extend(e.position for e in envs), after=0)
+    other = await opener(tmp_path)  # another connection: as the CLI would be
+    await other.append([Pending("org-1", (created(1),), 0)], actor="cli")
+    await mine.append([Pending("org-2", (created(2),), 0)], actor="srv")  # commits after the foreign one
+    await other.append([Pending("org-3", (created(3),), 0)], actor="cli")
+    assert await mine.poll() == 1
+    assert seen == [1, 2, 3]
+    await other.close()
+    await mine.close()
+
+
+async def test_query_filters(store):
+    await store.append([Pending("org-1", (created(1),), 0)], actor="alice")
+    await store.append([Pending("org-2", (created(2),), 0)], actor="bob")
+    await store.append([Pending("org-1", (OrgDisabled(org_id=1),), 1)], actor="bob")
+    pos = lambda envs: [e.position for e in envs]  # noqa: E731
+    assert pos(await store.query(EventFilter(actor="bob"))) == [2, 3]
+    assert pos(await store.query(EventFilter(stream="org-1"))) == [1, 3]
+    assert pos(await store.query(EventFilter(stream_prefix="org-"))) == [1, 2, 3]
+    assert pos(await store.query(EventFilter(type="org.disabled"))) == [3]
+    assert pos(await store.query(EventFilter(after=1, up_to=2))) == [2]
+    first = (await store.read())[0].recorded_at
+    assert pos(await store.query(EventFilter(since_us=first + 10**9))) == []
+    assert pos(await store.query(EventFilter(until_us=first + 1))) == [1]
+
+
+async def test_checkpoints_round_trip(store):
+    assert await store.load_checkpoint("p") is None
+    await store.save_checkpoint(Checkpoint("p", 7, b"h", b"state"))
+    assert await store.load_checkpoint("p") == Checkpoint("p", 7, b"h", b"state")
+
+
+# -- the hash chain -----------------------------------------------------------------------------
+
+async def _five(tmp_path: Path, opener: Opener) -> Path:
+    s = await opener(tmp_path)
+    for i in range(1, 6):
+        await s.append([Pending(f"org-{i}", (created(i, f"n{i}"),), 0)], actor="t")
+    assert await s.verify() == []
+    await s.close()
+    return tmp_path / "events.db"
+
+
+def _tamper(db: Path, sql: str, *args: object) -> None:
+    with sqlite3.connect(db) as conn:  # the attacker's edit, straight into the file
+        conn.execute(sql, args)
+
+
+async def _breaks(opener: Opener, tmp_path: Path) -> list[int]:
+    s = await opener(tmp_path)
+    try:
+        return [b.position for b in await s.verify()]
+    finally:
+        await s.close()
+
+
+@pytest.mark.parametrize("opener", [STORES["sqlite"]])
+async def test_verify_reports_a_changed_event_by_position(opener, tmp_path):
+    db = await _five(tmp_path, opener)
+    _tamper(db, "UPDATE events SET payload = ? WHERE position = 3", b'{"event":"org.created","org_id":3,"name":"evil"}')
+    assert await _breaks(opener, tmp_path) == [3]
+
+
+@pytest.mark.parametrize("opener", [STORES["sqlite"]])
+async def test_verify_reports_a_removed_event(opener, tmp_path):
+    db = await _five(tmp_path, opener)
+    _tamper(db, "DELETE FROM events WHERE position = 2")
+    assert 2 in await _breaks(opener, tmp_path)
+
+
+@pytest.mark.parametrize("opener", [STORES["sqlite"]])
+async def test_verify_reports_reordered_events(opener, tmp_path):
+    db = await _five(tmp_path, opener)
+    with sqlite3.connect(db) as conn:
+        rows = {p: r for p, *r in conn.execute("SELECT position, stream, payload, hash, prev_hash FROM events")}
+        conn.execute("UPDATE events SET stream='tmp' WHERE position=2")
+        conn.execute("UPDATE events SET stream=?, payload=?, hash=?, prev_hash=? WHERE position=4", rows[2])
+        conn.execute("UPDATE events SET stream=?, payload=?, hash=?, prev_hash=? WHERE position=2", rows[4])
+    breaks = await _breaks(opener, tmp_path)
+    assert 2 in breaks and 4 in breaks
