@@ -1,0 +1,98 @@
+"""The `broadsheet` command on a data directory, with and without a server running on it."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from app.http import RUNTIME
+from tests.conftest import ADMIN, make_config
+
+
+def cli(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "app", *args, "--data-dir", str(data_dir)],
+                          capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "BROADSHEET_ADMIN_KEY": "a" * 32, **(env or {})})
+
+
+def test_first_use_bootstraps_and_prints_a_generated_admin_key_once(tmp_path):
+    env = {"BROADSHEET_ADMIN_KEY": "", "BROADSHEET_ADMIN_EMAIL": "ops@example.com"}
+    first = cli(tmp_path, "orgs", "list", env=env)
+    assert first.returncode == 0, first.stderr
+    key = next(line.split()[-1] for line in first.stderr.splitlines() if "admin key:" in line)
+    assert len(key) == 32 and "ops@example.com" in first.stderr
+    again = cli(tmp_path, "orgs", "list", env=env)
+    assert "admin key" not in again.stderr and key not in again.stdout + again.stderr
+
+
+def test_orgs_users_and_keys(tmp_path):
+    assert cli(tmp_path, "orgs", "create", "acme").stdout.strip() == "2"
+    made = cli(tmp_path, "keys", "create", "--org", "acme", "--user", "bob@acme.example", "--scope", "data:read")
+    assert made.returncode == 0, made.stderr
+    key = made.stdout.strip()
+    assert len(key) == 32 and made.stdout == key + "\n"  # the key alone on stdout
+    listing = cli(tmp_path, "keys", "list", "--org", "acme").stdout
+    assert "data:read" in listing and key not in listing and key[-4:] in listing
+    assert "bob@acme.example" in cli(tmp_path, "users", "list").stdout
+    dup = cli(tmp_path, "orgs", "create", "acme")
+    assert dup.returncode == 2 and "already exists" in dup.stderr
+    bad = cli(tmp_path, "keys", "create", "--org", "nope", "--user", "x@y.z")
+    assert bad.returncode == 2 and "not found" in bad.stderr
+    assert cli(tmp_path, "keys", "create", "--org", "acme", "--user", "x@y.z", "--scope", "root").returncode == 2
+    assert cli(tmp_path, "orgs", "disable", "acme").returncode == 0
+    assert "False" in cli(tmp_path, "orgs", "list").stdout
+
+
+async def test_what_the_cli_appends_is_served_by_a_running_server(aiohttp_client, tmp_path):
+    from app.server import create_app
+    config = make_config(tmp_path / "d")
+    client = await aiohttp_client(create_app(config))
+    rt = client.app[RUNTIME]
+    made = cli(Path(config.data_dir), "keys", "create", "--org", "Main Org.", "--user", "cli@example.com", "--scope", "admin")
+    assert made.returncode == 0, made.stderr
+    await rt.projector.wait(await rt.store.head(), timeout=1.0)  # tailed within a second
+    r = await client.get("/admin/orgs", headers={"Authorization": f"Bearer {made.stdout.strip()}"})
+    assert r.status == 200
+    # and the server's own writes after it still chain correctly
+    assert (await client.post("/admin/orgs", json={"name": "after"}, headers=ADMIN)).status == 201
+    assert (await (await client.get("/admin/verify", headers=ADMIN)).json())["ok"] is True
+
+
+def test_audit_filters_and_json(tmp_path):
+    cli(tmp_path, "orgs", "create", "acme")
+    cli(tmp_path, "keys", "create", "--org", "acme", "--user", "bob@acme.example")
+    table = cli(tmp_path, "audit").stdout.splitlines()
+    assert table[0].split() == ["POSITION", "RECORDED_AT", "ENTITY", "TYPE", "ACTOR", "DATA"]
+    assert len(table) == 1 + 6
+    rows = [json.loads(line) for line in cli(tmp_path, "audit", "--json", "--actor", "cli").stdout.splitlines()]
+    assert [r["type"] for r in rows] == ["org.created", "user.created", "key.created"]
+    rows = [json.loads(line) for line in cli(tmp_path, "audit", "--json", "--entity", "key-2").stdout.splitlines()]
+    assert [r["entity"] for r in rows] == ["key-2"]
+    assert cli(tmp_path, "audit", "--json", "--since", "2150-01-01").stdout == ""
+    assert cli(tmp_path, "audit", "--since", "soon").returncode == 2
+
+
+def test_replay_as_of_position_and_time(tmp_path):
+    cli(tmp_path, "orgs", "create", "acme")
+    before = json.loads(cli(tmp_path, "audit", "--json", "--entity", "org-2").stdout)
+    cli(tmp_path, "orgs", "disable", "acme")
+    old = json.loads(cli(tmp_path, "replay", "--as-of", str(before["position"]), "org-2").stdout)
+    assert old["state"]["enabled"] is True and old["version"] == 1
+    now = json.loads(cli(tmp_path, "replay", "--as-of", "2150-01-01T00:00:00Z", "org-2").stdout)
+    assert now["state"]["enabled"] is False and now["version"] == 2
+    assert cli(tmp_path, "replay", "--as-of", "1", "org-2").returncode == 2  # did not exist yet
+
+
+def test_verify_reports_tampering_by_position(tmp_path):
+    cli(tmp_path, "orgs", "create", "acme")
+    ok = cli(tmp_path, "verify")
+    assert ok.returncode == 0 and "chain intact" in ok.stdout
+    with sqlite3.connect(tmp_path / "events.db") as conn:
+        conn.execute("UPDATE events SET actor = 'someone-else' WHERE position = 4")
+    bad = cli(tmp_path, "verify")
+    assert bad.returncode == 1 and "position 4" in bad.stdout
