@@ -11,10 +11,10 @@ from typing import Any, Union
 
 import msgspec
 
-from events import accounts, charts, dashboards
+from events import accounts, charts, dashboards, series
 from events.base import Event
 
-_MODULES: list[ModuleType] = [accounts, charts, dashboards]
+_MODULES: list[ModuleType] = [accounts, charts, dashboards, series]
 
 
 def register(module: ModuleType) -> None:

@@ -6,7 +6,8 @@ from projections.accounts import Accounts
 from projections.charts import Charts
 from projections.dashboards import Dashboards
 from projections.runner import Projection
+from projections.series import Series
 
 
 def build() -> list[Projection]:
-    return [Accounts(), Charts(), Dashboards()]
+    return [Accounts(), Charts(), Dashboards(), Series()]
