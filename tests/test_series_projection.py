@@ -194,3 +194,21 @@ def test_many_buckets_path_matches_edge_path():
         ref = reference_aggregate(dict(zip(t.tolist(), v.tolist())), 0, 1e9, 1.0, fn)
         assert few[0].tolist() == [s for s, _ in ref]
         assert np.allclose(few[1], [x for _, x in ref])
+
+
+@settings(max_examples=100, deadline=None)
+@given(interval=st.sampled_from([0.1, 0.3, 0.7, 1.1]), data=st.data())
+def test_points_exactly_on_float_edges_open_their_bucket(interval, data):
+    """``k*interval`` divided by ``interval`` may round below k: such a point still belongs to
+    bucket k, whose start (k*interval) equals it. Both aggregation paths are exercised."""
+    ks = data.draw(st.lists(st.integers(0, 3000), min_size=1, max_size=60))
+    extra = data.draw(st.lists(st.floats(0, 300, allow_nan=False), max_size=20))
+    truth = {k * interval: float(i) for i, k in enumerate(ks)}
+    truth.update({t: -1.0 for t in extra})
+    view = Series()
+    feed(view, PointsAdded(org_id=ORG, source="", metric="m", times=list(truth), values=list(truth.values())))
+    for fn in ("count", "sum", "min"):
+        stamps, got = view.aggregate(ORG, "", "m", 0, 1e9, interval, fn)
+        want = reference_aggregate(truth, 0, 1e9, interval, fn)
+        assert stamps.tolist() == [s for s, _ in want]
+        assert got.tolist() == pytest.approx([w for _, w in want])
