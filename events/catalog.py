@@ -11,10 +11,10 @@ from typing import Any, Union
 
 import msgspec
 
-from events import accounts, charts, dashboards, series
+from events import accounts, charts, dashboards, metrics, series
 from events.base import Event
 
-_MODULES: list[ModuleType] = [accounts, charts, dashboards, series]
+_MODULES: list[ModuleType] = [accounts, charts, dashboards, series, metrics]
 
 
 def register(module: ModuleType) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from projections import accounts, charts, dashboards
+from projections import accounts, charts, dashboards, metrics
 
 Evolve = Callable[[Any, Any, int], Any]
 
@@ -19,6 +19,7 @@ _EVOLVERS: dict[str, Evolve] = {
     "key": accounts.evolve_key,
     "chart": charts.evolve_chart,
     "dashboard": dashboards.evolve_dashboard,
+    "metric": metrics.evolve_metric,
 }
 
 

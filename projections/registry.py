@@ -7,7 +7,8 @@ from projections.charts import Charts
 from projections.dashboards import Dashboards
 from projections.runner import Projection
 from projections.series import Series
+from projections.metrics import Metrics
 
 
 def build() -> list[Projection]:
-    return [Accounts(), Charts(), Dashboards(), Series()]
+    return [Accounts(), Charts(), Dashboards(), Series(), Metrics()]
