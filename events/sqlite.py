@@ -85,11 +85,10 @@ def _tag(event: Any) -> str:
     return tag
 
 
-def _envelope(row: sqlite3.Row | tuple[Any, ...]) -> Envelope:
-    return Envelope(
-        position=row[0], stream=row[1], version=row[2], type=row[3], recorded_at=row[4],
-        actor=row[5], request_id=row[6], event=catalog.decode(row[7]), prev_hash=row[8], hash=row[9],
-    )
+def _envelopes(rows: list[Any]) -> list[Envelope]:
+    events = catalog.decode_many([r[7] for r in rows])
+    return [Envelope(position=r[0], stream=r[1], version=r[2], type=r[3], recorded_at=r[4], actor=r[5],
+                     request_id=r[6], event=e, prev_hash=r[8], hash=r[9]) for r, e in zip(rows, events)]
 
 
 class _Request:
@@ -242,7 +241,7 @@ class SqliteEventStore:
     def _range(conn: sqlite3.Connection, after: int, up_to: int) -> list[Envelope]:
         rows = conn.execute(f"SELECT {_COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position",
                             (after, up_to)).fetchall()
-        return [_envelope(r) for r in rows]
+        return _envelopes(list(rows))
 
     def _stage(self, group: list[_Request], tail: tuple[int, bytes]) -> tuple[list[tuple[Any, ...]], list[tuple[_Request, Any]]]:
         now = max(int(self._clock() * 1_000_000), self._last_us)
@@ -322,12 +321,12 @@ class SqliteEventStore:
         if up_to is not None:
             sql += " AND position <= ?"
             args.append(up_to)
-        return [_envelope(r) for r in await conn.execute_fetchall(sql + " ORDER BY position", args)]
+        return _envelopes(list(await conn.execute_fetchall(sql + " ORDER BY position", args)))
 
     async def read(self, after: int = 0, limit: int = 10_000) -> list[Envelope]:
         rows = await self._r.execute_fetchall(
             f"SELECT {_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?", (after, limit))
-        return [_envelope(r) for r in rows]
+        return _envelopes(list(rows))
 
     async def replay(self, after: int = 0, batch: int = 20_000) -> AsyncIterator[list[Envelope]]:
         while True:
@@ -353,7 +352,7 @@ class SqliteEventStore:
             where.append("stream >= ? AND stream < ?")
             args += [flt.stream_prefix, flt.stream_prefix + "\U0010ffff"]
         sql = f"SELECT {_COLUMNS} FROM events WHERE {' AND '.join(where)} ORDER BY position LIMIT ?"
-        return [_envelope(r) for r in await self._r.execute_fetchall(sql, (*args, limit))]
+        return _envelopes(list(await self._r.execute_fetchall(sql, (*args, limit))))
 
     async def head(self) -> int:
         async with self._r.execute("SELECT COALESCE(MAX(position), 0) FROM events") as cur:
