@@ -28,7 +28,7 @@ class Runtime:
         self.projector = projector
         self.clock = clock
         self._next_ids: dict[str, int] = {}
-        self._saved_at = projector.position
+        self._saved_at = projector.restored_from
         self._tasks: list[asyncio.Task[None]] = []
         self._saving: asyncio.Task[None] | None = None
 
@@ -40,6 +40,7 @@ class Runtime:
         log.info("projections at position %d (%d events folded at start)", projector.position, folded)
         rt = cls(config, store, projector, clock)
         store.listen(rt._on_events, projector.position)
+        rt._maybe_checkpoint()  # a long replay at start is worth saving at once
         return rt
 
     def __getitem__(self, name: str) -> Any:
@@ -71,6 +72,9 @@ class Runtime:
 
     def _on_events(self, envs: list[Envelope]) -> None:
         self.projector.apply(envs)
+        self._maybe_checkpoint()
+
+    def _maybe_checkpoint(self) -> None:
         if self.projector.position - self._saved_at >= self.config.checkpoint_every and self._saving is None:
             self._saving = asyncio.get_running_loop().create_task(self._checkpoint())
 

@@ -48,6 +48,7 @@ class Projector:
         self.projections = {p.name: p for p in projections}
         self.position = 0
         self.hash = b""
+        self.restored_from = 0  # the position of the checkpoint the views started from
         self.max_ids: dict[str, int] = {}  # highest integer id seen per stream kind ("org" -> 7)
         self._routes: dict[type[Event], list[Handler]] = {}
         for p in self.projections.values():
@@ -128,6 +129,7 @@ class Projector:
             self.max_ids = {}
             return
         self.position, self.hash = cp.position, cp.hash
+        self.restored_from = cp.position
 
     def snapshot(self) -> Checkpoint:
         state = {
