@@ -37,6 +37,7 @@ class SeriesRef(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     split_axis: bool | None = None
     composite: str | None = None
     position: int | None = None
+    gap_detection: bool | None = None
 
 
 class ChartCreated(Event, frozen=True, tag="chart.created"):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import msgspec
 
 from events.base import Event
+from events.charts import Scalar
 
 
 class TimeSettings(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -44,6 +45,7 @@ class DashboardCreated(Event, frozen=True, tag="dashboard.created"):
     time: TimeSettings = TimeSettings()
     tiles: tuple[Tile, ...] = ()
     origin: str = "space"  # space | legacy
+    attributes: dict[str, Scalar] = {}  # dialect options, e.g. a Librato space's "tags" flag
 
 
 class DashboardUpdated(Event, frozen=True, tag="dashboard.updated"):
@@ -56,6 +58,7 @@ class DashboardUpdated(Event, frozen=True, tag="dashboard.updated"):
     folder: str | None = None
     time: TimeSettings = TimeSettings()
     tiles: tuple[Tile, ...] | None = None  # None: keep the tiles as they are
+    attributes: dict[str, Scalar] | None = None  # None: keep them
 
 
 class TileAdded(Event, frozen=True, tag="dashboard.tile_added"):

@@ -8,6 +8,7 @@ import msgspec
 
 from events import dashboards as ev
 from events.base import Envelope, Event
+from events.charts import Scalar
 from events.dashboards import Tile, TimeSettings
 
 
@@ -22,6 +23,7 @@ class Dashboard(msgspec.Struct, kw_only=True):
     time: TimeSettings = TimeSettings()
     tiles: tuple[Tile, ...] = ()
     origin: str = "space"
+    attributes: dict[str, Scalar] = {}
     version: int = 1
     created_at: int = 0
     updated_at: int = 0
@@ -36,10 +38,12 @@ def evolve_dashboard(state: Dashboard | None, e: Event, at: int) -> Dashboard | 
         case ev.DashboardCreated():
             return Dashboard(id=e.dashboard_id, uid=e.uid, org_id=e.org_id, title=e.title, description=e.description,
                              tags=e.tags, folder=e.folder, time=e.time, tiles=e.tiles, origin=e.origin,
-                             created_at=at, updated_at=at)
+                             attributes=dict(e.attributes), created_at=at, updated_at=at)
         case ev.DashboardUpdated() if state:
             tiles = state.tiles if e.tiles is None else e.tiles
-            return msgspec.structs.replace(state, title=e.title, description=e.description, tags=e.tags,
+            attributes = state.attributes if e.attributes is None else dict(e.attributes)
+            return msgspec.structs.replace(state, title=e.title, attributes=attributes,
+                                           description=e.description, tags=e.tags,
                                            folder=e.folder, time=e.time, tiles=tiles, version=state.version + 1,
                                            updated_at=at)
         case ev.TileAdded() if state:

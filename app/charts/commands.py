@@ -125,12 +125,14 @@ def chart_tiles(rt: Runtime, org_id: int, chart_ids: Sequence[int], field: str) 
 
 async def create_dashboard(rt: Runtime, org_id: int, *, title: str, description: str = "", tags: Sequence[str] = (),
                            folder: str | None = None, time: TimeSettings | None = None, tiles: Sequence[Tile] = (),
-                           origin: str, actor: str, request_id: str = "") -> Dashboard:
+                           origin: str, attributes: Mapping[str, Scalar] | None = None, actor: str,
+                           request_id: str = "") -> Dashboard:
     check_dashboard(title, tiles)
     uid = new_dashboard_uid()
     dash_id, _ = await rt.create("dashboard", lambda n: [Pending(f"dashboard-{n}", (dev.DashboardCreated(
         dashboard_id=n, uid=uid, org_id=org_id, title=title, description=description, tags=tuple(tags),
-        folder=folder, time=time or TimeSettings(), tiles=tuple(tiles), origin=origin),), 0)],
+        folder=folder, time=time or TimeSettings(), tiles=tuple(tiles), origin=origin,
+        attributes=dict(attributes or {})),), 0)],
         actor=actor, request_id=request_id)
     return dashboards_view(rt).get(org_id, dash_id)  # type: ignore[return-value]
 
@@ -138,7 +140,8 @@ async def create_dashboard(rt: Runtime, org_id: int, *, title: str, description:
 async def update_dashboard(rt: Runtime, dash: Dashboard, *, title: str, description: str | None = None,
                            tags: Sequence[str] | None = None, folder: str | None = None,
                            time: TimeSettings | None = None, tiles: Sequence[Tile] | None = None,
-                           actor: str, request_id: str = "") -> Dashboard:
+                           attributes: Mapping[str, Scalar] | None = None, actor: str,
+                           request_id: str = "") -> Dashboard:
     """Replace the given fields; None keeps the current value."""
     check_dashboard(title, tiles)
     event = dev.DashboardUpdated(dashboard_id=dash.id, title=title,
@@ -146,7 +149,8 @@ async def update_dashboard(rt: Runtime, dash: Dashboard, *, title: str, descript
                                  tags=dash.tags if tags is None else tuple(tags),
                                  folder=dash.folder if folder is None else folder,
                                  time=dash.time if time is None else time,
-                                 tiles=None if tiles is None else tuple(tiles))
+                                 tiles=None if tiles is None else tuple(tiles),
+                                 attributes=None if attributes is None else dict(attributes))
     await rt.append([Pending(f"dashboard-{dash.id}", (event,), dash.version)], actor=actor, request_id=request_id)
     return dashboards_view(rt).get(dash.org_id, dash.id)  # type: ignore[return-value]
 
