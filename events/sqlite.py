@@ -189,11 +189,8 @@ class SqliteEventStore:
             # per statement would cost more than the fsync that group commit is there to share.
             staged, missed, tail = await self._w._execute(self._transaction, group)  # noqa: SLF001
         self._tail = tail
-        if missed:
-            self._dispatch(missed)
-        for req, envs in staged:
-            if isinstance(envs, list):
-                self._dispatch(envs)
+        committed = [e for _, envs in staged if isinstance(envs, list) for e in envs]
+        self._dispatch(missed + committed if missed else committed)
         for req, envs in staged:
             if not req.future.done():
                 if isinstance(envs, ConcurrencyError):
