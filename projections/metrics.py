@@ -1,9 +1,11 @@
 """Librato metric definitions and gauge summaries (view ``metrics``), and the pure fold of a metric.
 
 The points are in the ``series`` view; this view adds what Librato shows around them: each
-metric's type, display name, description, period and attributes, and for points sent as a summary
-(``count``, ``sum``, ``min``, ``max``, ``sum_squares``) those statistics, by series and time. A
-later plain point at the same time replaces the point in the series, so it drops the summary too.
+metric's type, display name, description, period and attributes; the sources (series) it was
+written to through the Librato dialect (points appended on ``series-librato-<org_id>``, so an M2X
+stream of the same name is never taken for it); and for points sent as a summary (``count``,
+``sum``, ``min``, ``max``, ``sum_squares``) those statistics, by series and time. A later plain
+point at the same time replaces the point in the series, so it drops the summary too.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from events import series as sev
 from events.base import Envelope, Event
 
 SeriesKey = tuple[int, str, str]  # (org_id, source, metric)
+LIBRATO_STREAM = "series-librato-"  # + org_id: where the Librato dialect appends its points
 
 
 class Metric(msgspec.Struct, kw_only=True):
@@ -67,10 +70,13 @@ class Metrics:
                 ev.SummariesRecorded: self._summaries, sev.PointsAdded: self._points, sev.PointsDeleted: self._deleted}
 
     def _metric(self, env: Envelope, e: Any) -> None:
+        self.versions[(e.org_id, e.key)] = env.version
         defs = self.defs.setdefault(e.org_id, {})
         metric = evolve_metric(defs.get(e.key), e, env.recorded_at)
         if metric is None:
             defs.pop(e.key, None)
+            for source in self.sources.pop((e.org_id, e.key), ()):
+                self.stats.pop((e.org_id, source, e.key), None)
         else:
             defs[e.key] = metric
 
@@ -80,6 +86,9 @@ class Metrics:
                 Stat(r.count, r.sum, r.min, r.max, r.sum_squares)
 
     def _points(self, env: Envelope, e: sev.PointsAdded) -> None:
+        if env.stream.startswith(LIBRATO_STREAM):
+            for chunk in e.series():
+                self.sources.setdefault((e.org_id, chunk.metric), set()).add(chunk.source)
         if not self.stats:
             return
         for chunk in e.series():
@@ -103,15 +112,23 @@ class Metrics:
 
     def dump(self) -> dict[str, Any]:
         return {"defs": [d[k] for o, d in sorted(self.defs.items()) for k in sorted(d)],
+                "versions": [[o, k, v] for (o, k), v in sorted(self.versions.items())],
+                "sources": [[o, k, sorted(v)] for (o, k), v in sorted(self.sources.items())],
                 "stats": [[k[0], k[1], k[2], sorted(v.items())] for k, v in sorted(self.stats.items())]}
 
     def load(self, data: Any) -> None:
         self.defs: dict[int, dict[str, Metric]] = {}  # org_id -> key -> metric
         self.stats: dict[SeriesKey, dict[float, Stat]] = {}
+        self.sources: dict[tuple[int, str], set[str]] = {}  # (org_id, key) -> sources written through Librato
+        self.versions: dict[tuple[int, str], int] = {}  # (org_id, key) -> version of its stream (kept after a delete)
         if not data:
             return
         for m in msgspec.convert(data["defs"], list[Metric]):
             self.defs.setdefault(m.org_id, {})[m.key] = m
+        for org_id, key, version in data["versions"]:
+            self.versions[(int(org_id), key)] = int(version)
+        for org_id, key, sources in data["sources"]:
+            self.sources[(int(org_id), key)] = set(sources)
         for org_id, source, metric, rows in data["stats"]:
             self.stats[(int(org_id), source, metric)] = {float(t): msgspec.convert(s, Stat) for t, s in rows}
 
@@ -122,6 +139,14 @@ class Metrics:
 
     def of_org(self, org_id: int) -> list[Metric]:
         return list(self.defs.get(org_id, {}).values())
+
+    def version(self, org_id: int, key: str) -> int:
+        """The version of the metric's stream: what a re-creation after a delete must expect."""
+        return self.versions.get((org_id, key), 0)
+
+    def sources_of(self, org_id: int, key: str) -> list[str]:
+        """The sources (or canonical tag strings) this metric was written under, sorted."""
+        return sorted(self.sources.get((org_id, key), ()))
 
     def summaries(self, org_id: int, source: str, metric: str) -> dict[float, Stat]:
         """Time -> statistics of the summarised points of one series (a live dict: read only)."""

@@ -28,7 +28,8 @@ from app.times import MAX_TIME, MIN_TIME
 MAX_MEASUREMENTS = 10_000  # per request; the python client sends at most 300 per POST
 MAX_NAME = 255
 MAX_TAGS = 50
-UNASSIGNED = "unassigned"  # the source of a legacy measurement sent without one, as Librato shows it
+NO_SOURCE = ""  # the stored source of a legacy measurement sent without one (events/series.py)
+UNASSIGNED = "unassigned"  # ... and how Librato shows it
 RESERVED_SOURCES = frozenset({"all"})
 
 _NAME = re.compile(r"[A-Za-z0-9.:\-_]{1,255}\Z")
@@ -243,7 +244,7 @@ def _entries(raw: Any, kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
 
 def parse_metrics(params: dict[str, Any], now: float) -> Batch:
     """A legacy source-based submission."""
-    top_source = source_name(params["source"]) if params.get("source") not in (None, "") else UNASSIGNED
+    top_source = source_name(params["source"]) if params.get("source") not in (None, "") else NO_SOURCE
     top_time = epoch(params["measure_time"], "measure_time") if params.get("measure_time") not in (None, "") else now
     found = [(type_, where, e) for kind, type_ in (("gauges", "gauge"), ("counters", "counter"))
              for where, e in _entries(params.get(kind), kind)]
@@ -266,7 +267,9 @@ def parse_metrics(params: dict[str, Any], now: float) -> Batch:
 
 def parse_measurements(params: dict[str, Any], now: float) -> Batch:
     """A tagged submission. A measurement's own non-empty ``tags`` replace the top-level tags
-    whole; an empty ``{}`` counts as not given (the python queue sends ``"tags": {}`` on every entry)."""
+    whole; an empty ``{}`` counts as not given (the python queue sends ``"tags": {}`` on every entry).
+    Every measurement ends up with at least one tag: an untagged one would be the series of a
+    legacy measurement without a source."""
     top_tags = tags(params["tags"]) if params.get("tags") is not None else {}
     top_time = epoch(params["time"], "time") if params.get("time") is not None else now
     top_period = integer(params["period"], "period") if params.get("period") is not None else None
@@ -284,6 +287,8 @@ def parse_measurements(params: dict[str, Any], now: float) -> Batch:
         value, summary = _value(e, where, allow_summary=True)
         own = tags(e["tags"], where) if e.get("tags") is not None else {}
         t_set = own or top_tags
+        if not t_set:
+            raise _bad("tags", "is not present (a tagged measurement needs at least one tag)", where)
         t = epoch(e["time"], "time", where) if e.get("time") is not None else top_time
         period = integer(e["period"], "period", where) if e.get("period") is not None else top_period
         _add_spec(specs, name.lower(), _spec(e, name, "gauge", period, where), where)
