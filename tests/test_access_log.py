@@ -6,16 +6,19 @@ import json
 import logging
 
 from app.accesslog import JsonAccessLogger, JsonLogFormatter
+from aiohttp.test_utils import TestClient, TestServer
+
 from app.server import create_app
 
 
-async def test_access_log_lines_are_json(aiohttp_client, config, caplog):
-    client = await aiohttp_client(create_app(config), server_kwargs={
-        "access_log_class": JsonAccessLogger, "access_log": logging.getLogger("broadsheet.access")})
+async def test_access_log_lines_are_json(config, caplog):
+    server = TestServer(create_app(config))
+    await server.start_server(access_log_class=JsonAccessLogger, access_log=logging.getLogger("broadsheet.access"))
     with caplog.at_level(logging.INFO, logger="broadsheet.access"):
-        r = await client.get("/healthz?secret=abc", headers={"X-Request-Id": "req-1"})
-        assert r.status == 200
-        await client.get("/nope")
+        async with TestClient(server) as client:
+            r = await client.get("/healthz?secret=abc", headers={"X-Request-Id": "req-1"})
+            assert r.status == 200
+            await client.get("/nope")
     lines = [json.loads(rec.getMessage()) for rec in caplog.records if rec.name == "broadsheet.access"]
     assert [(line["path"], line["status"]) for line in lines] == [("/healthz", 200), ("/nope", 404)]
     assert lines[0]["request_id"] == "req-1" and lines[0]["method"] == "GET" and lines[0]["ms"] >= 0
