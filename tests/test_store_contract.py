@@ -197,3 +197,22 @@ async def test_verify_reports_reordered_events(opener, tmp_path):
         conn.execute("UPDATE events SET stream=?, payload=?, hash=?, prev_hash=? WHERE position=2", rows[4])
     breaks = await _breaks(opener, tmp_path)
     assert 2 in breaks and 4 in breaks
+
+
+@pytest.mark.parametrize("opener", [STORES["sqlite"]])
+async def test_time_filters_with_a_clock_that_jumps_back(tmp_path, opener):
+    ticks = iter([10.0, 20.0, 20.0, 15.0, 30.0])  # the 15 must not go before the 20s
+    store = await SqliteEventStore.open(tmp_path / "events.db", clock=lambda: next(ticks))
+    try:
+        for i in range(1, 6):
+            await store.append([Pending(f"org-{i}", (created(i),), 0)], actor="t")
+        times = [e.recorded_at for e in await store.read()]
+        assert times == sorted(times) and times[3] == 20_000_000
+        pos = lambda envs: [e.position for e in envs]  # noqa: E731
+        assert pos(await store.query(EventFilter(since_us=20_000_000))) == [2, 3, 4, 5]
+        assert pos(await store.query(EventFilter(until_us=20_000_000))) == [1]
+        assert pos(await store.query(EventFilter(since_us=20_000_001, until_us=30_000_001))) == [5]
+        assert pos(await store.query(EventFilter(since_us=31_000_000))) == []
+        assert pos(await store.query(EventFilter(since_us=0, after=3))) == [4, 5]
+    finally:
+        await store.close()
