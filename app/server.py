@@ -9,7 +9,7 @@ from importlib import metadata
 
 from aiohttp import web
 
-from app import accounts, admin, librato
+from app import accounts, admin, librato, m2x
 from app.accesslog import JsonAccessLogger, JsonLogFormatter
 from app.config import Config
 from app.http import CONFIG, RUNTIME, errors, json_response, register_dialect, request_ids
@@ -20,7 +20,7 @@ log = logging.getLogger("broadsheet.server")
 
 # Each dialect module has ``routes`` (a RouteTableDef) and, when it has its own error shape,
 # ``DIALECT``. Adding an API is adding its module here.
-DIALECTS = [admin, librato]
+DIALECTS = [admin, librato, m2x]
 
 
 def version() -> str:

@@ -15,10 +15,10 @@ from typing import Any, Union
 
 import msgspec
 
-from events import accounts, charts, dashboards, metrics, series
+from events import accounts, charts, dashboards, metrics, series, devices
 from events.base import Event
 
-_MODULES: list[ModuleType] = [accounts, charts, dashboards, series, metrics]
+_MODULES: list[ModuleType] = [accounts, charts, dashboards, series, metrics, devices]
 
 
 def register(module: ModuleType) -> None:

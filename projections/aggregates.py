@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from projections import accounts, charts, dashboards, metrics
+from projections import accounts, charts, dashboards, metrics, devices
 
 Evolve = Callable[[Any, Any, int], Any]
 
@@ -18,6 +18,7 @@ _EVOLVERS: dict[str, Evolve] = {
     "user": accounts.evolve_user,
     "key": accounts.evolve_key,
     "chart": charts.evolve_chart,
+    "device": devices.evolve_device,
     "dashboard": dashboards.evolve_dashboard,
     "metric": metrics.evolve_metric,
 }

@@ -7,8 +7,9 @@ from projections.charts import Charts
 from projections.dashboards import Dashboards
 from projections.runner import Projection
 from projections.series import Series
+from projections.devices import Devices
 from projections.metrics import Metrics
 
 
 def build() -> list[Projection]:
-    return [Accounts(), Charts(), Dashboards(), Series(), Metrics()]
+    return [Accounts(), Charts(), Dashboards(), Series(), Metrics(), Devices()]

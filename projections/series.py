@@ -259,16 +259,20 @@ class Series:
 
     # -- queries ---------------------------------------------------------------------------
 
-    def _view(self, org_id: int, source: str, metric: str, start: float, end: float) -> tuple[np.ndarray, np.ndarray]:
+    def view(self, org_id: int, source: str, metric: str, start: float, end: float) -> tuple[np.ndarray, np.ndarray]:
+        """Like ``window`` but without copying: read-only views of the stored arrays, valid only
+        until the next event is folded (use them before the next ``await``)."""
         buf = self._numeric.get((org_id, source, metric))
         if buf is None:
             return _empty()
         lo, hi = _bounds(buf.times, start, end)
-        return buf.t[lo:hi], buf.v[lo:hi]
+        t, v = buf.t[lo:hi], buf.v[lo:hi]
+        t.flags.writeable = v.flags.writeable = False
+        return t, v
 
     def window(self, org_id: int, source: str, metric: str, start: float, end: float) -> tuple[np.ndarray, np.ndarray]:
         """Times (ascending) and values with ``start <= t <= end``, as fresh arrays."""
-        t, v = self._view(org_id, source, metric, start, end)
+        t, v = self.view(org_id, source, metric, start, end)
         return t.copy(), v.copy()
 
     def latest(self, org_id: int, source: str, metric: str) -> tuple[float, float] | None:
@@ -282,14 +286,14 @@ class Series:
         """Per epoch-aligned bucket of ``interval`` seconds: ``fn`` of the points in the window.
         Stamped with the bucket start, empty buckets omitted, ascending. ``stddev`` is the
         population standard deviation."""
-        t, v = self._view(org_id, source, metric, start, end)
+        t, v = self.view(org_id, source, metric, start, end)
         return aggregate_sorted(t, v, interval, fn)
 
     def nth(self, org_id: int, source: str, metric: str, start: float, end: float, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Every ``n``-th point of the window, starting with its first (oldest)."""
         if n < 1:
             raise ValueError("n must be at least 1")
-        t, v = self._view(org_id, source, metric, start, end)
+        t, v = self.view(org_id, source, metric, start, end)
         return t[::n].copy(), v[::n].copy()
 
     def series_keys(self, org_id: int) -> list[tuple[str, str]]:

@@ -1,0 +1,60 @@
+"""Who may touch what in the M2X dialect.
+
+- Master keys work account-wide; device management, device listing and the Keys API need one.
+- A device key works only on its device, and only on its stream when it names one (403 elsewhere).
+- Another organization's device answers 403 Forbidden (M2X's "different account" answer);
+  an unknown device 404 "Device Not Found".
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from app import auth
+from app.http import runtime
+from app.m2x.errors import forbidden, not_found
+from projections.devices import Device, Devices
+
+
+def devices(request: web.Request) -> Devices:
+    return runtime(request)["devices"]  # type: ignore[no-any-return]
+
+
+def master(request: web.Request, scope: str) -> auth.Principal:
+    p = auth.m2x(request, scope)
+    if not p.key.master:
+        raise forbidden("this operation needs a master key")
+    return p
+
+
+def device(request: web.Request, scope: str, stream: str | None = None) -> tuple[auth.Principal, Device]:
+    """The principal and the device of the path (``{id}`` or ``serial/{serial}``)."""
+    p = auth.m2x(request, scope)
+    ref = request.match_info["device"]
+    view = devices(request)
+    if ref.startswith("serial/"):
+        found = view.by_serial_number(p.org_id, ref[len("serial/"):])
+    else:
+        found = view.device(ref)
+    if found is None:
+        raise not_found("Device")
+    if found.org_id != p.org_id:
+        raise forbidden("the device belongs to another account")
+    if not p.key.master:
+        if p.key.device != found.id:
+            raise forbidden("this device key is for another device")
+        if stream is not None:
+            allow_stream(p, stream)
+    return p, found
+
+
+def allow_stream(p: auth.Principal, stream: str) -> None:
+    if not p.key.master and p.key.stream and p.key.stream != stream:
+        raise forbidden("this device key is for another stream")
+
+
+def master_device(request: web.Request, scope: str) -> tuple[auth.Principal, Device]:
+    p, found = device(request, scope)
+    if not p.key.master:
+        raise forbidden("this operation needs a master key")
+    return p, found

@@ -1,0 +1,251 @@
+"""Decoding and validating M2X value writes into series chunks, whole batch before any append.
+
+Fast path: one typed msgspec decoder per body shape (timestamps decoded as datetimes in C),
+then vectorised checks. Anything the fast path does not accept (a decode error, a numeric
+string, NaN written as a bare ``NaN`` by Python's json module, an out-of-range time) is handed
+to the slow path, which walks the body as plain JSON and either accepts it (the lenient forms:
+numeric strings, naive or space-separated timestamps) or raises a 422 naming the field
+(``values[3].timestamp``, ``values.temp[0].value``). Both paths give the same result for what
+they both accept.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+import msgspec
+import numpy as np
+
+from app.errors import Invalid, Malformed
+from app.times import MAX_TIME, MIN_TIME, parse_iso
+
+MAX_VALUES = 10_000  # values per request, all streams together
+MAX_TEXT = 1000  # characters of one alphanumeric value
+UTC = timezone.utc
+
+
+class _Point(msgspec.Struct):
+    value: float | str
+    timestamp: datetime | None = None
+
+
+class _Values(msgspec.Struct):
+    values: list[_Point]
+
+
+class _Updates(msgspec.Struct):
+    values: dict[str, list[_Point]]
+
+
+class _Update(msgspec.Struct):
+    values: dict[str, float | str]
+    timestamp: datetime | None = None
+
+
+_DECODE_ONE = msgspec.json.Decoder(_Point)
+_DECODE_VALUES = msgspec.json.Decoder(_Values)
+_DECODE_UPDATES = msgspec.json.Decoder(_Updates)
+_DECODE_UPDATE = msgspec.json.Decoder(_Update)
+
+
+class Raw(msgspec.Struct):
+    """The points of one stream as sent: times (epoch seconds, checked) and values (unchecked)."""
+
+    stream: str
+    field: str  # where its values sit in the body, for error messages: "values", "values.temp"
+    times: list[float]
+    values: list[float | str]
+    listed: bool = True  # values are items of a list at ``field`` (``values[3].value``)
+
+
+class _Slow(Exception):
+    """The fast path gives up: the slow path decides."""
+
+
+def _epoch(dt: datetime) -> float:
+    return (dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)).timestamp()
+
+
+def _times_fast(points: list[_Point], now: float, require: bool) -> list[float]:
+    if require and any(p.timestamp is None for p in points):
+        raise _Slow
+    times = [now if p.timestamp is None else _epoch(p.timestamp) for p in points]
+    if times and not (MIN_TIME <= min(times) and max(times) < MAX_TIME):
+        raise _Slow
+    return times
+
+
+def _decode(body: bytes, fast: Callable[[bytes], list[Raw]], slow: Callable[[Any], list[Raw]]) -> list[Raw]:
+    try:
+        return fast(body)
+    except (msgspec.ValidationError, msgspec.DecodeError, _Slow):
+        pass
+    try:
+        data = json.loads(body or b"{}")  # accepts NaN and Infinity, which are then refused by name
+    except (ValueError, UnicodeDecodeError):
+        raise Malformed("the body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise Invalid("the body must be a JSON object", field="body", reason="invalid")
+    return slow(data)
+
+
+# -- the slow path: plain JSON, precise errors -------------------------------------------------
+
+def _time_slow(raw: Any, field: str, now: float, require: bool) -> float:
+    if raw is None:
+        if require:
+            raise Invalid(f"{field} is required", field=field, reason="not_present")
+        return now
+    if not isinstance(raw, str):
+        raise Invalid(f"{field} must be an ISO 8601 time", field=field, reason="invalid")
+    try:
+        return parse_iso(raw, field)
+    except Invalid as exc:
+        raise Invalid(exc.message, field=field, reason="out_of_range" if "range" in exc.message else "invalid") from None
+
+
+def _value_slow(raw: Any, field: str) -> float | str:
+    if isinstance(raw, bool) or raw is None or not isinstance(raw, (int, float, str)):
+        raise Invalid(f"{field} must be a number or a string", field=field,
+                      reason="not_present" if raw is None else "invalid")
+    return float(raw) if isinstance(raw, int) else raw
+
+
+def _points_slow(items: Any, field: str, now: float, require: bool) -> tuple[list[float], list[float | str]]:
+    if not isinstance(items, list):
+        raise Invalid(f"{field} must be a list", field=field, reason="invalid")
+    times, values = [], []
+    for i, item in enumerate(items):
+        at = f"{field}[{i}]"
+        if not isinstance(item, dict):
+            raise Invalid(f"{at} must be an object", field=at, reason="invalid")
+        if "value" not in item:
+            raise Invalid(f"{at}.value is required", field=f"{at}.value", reason="not_present")
+        times.append(_time_slow(item.get("timestamp"), f"{at}.timestamp", now, require))
+        values.append(_value_slow(item["value"], f"{at}.value"))
+    return times, values
+
+
+# -- the four body shapes ----------------------------------------------------------------------
+
+def one_value(body: bytes, stream: str, now: float) -> list[Raw]:
+    """``PUT …/streams/{name}/value``: ``{"value": x, "timestamp"?: ISO}`` (server time by default)."""
+    def fast(b: bytes) -> list[Raw]:
+        p = _DECODE_ONE.decode(b)
+        return [Raw(stream=stream, field="value", times=_times_fast([p], now, False), values=[p.value],
+                    listed=False)]
+
+    def slow(data: dict[str, Any]) -> list[Raw]:
+        if "value" not in data:
+            raise Invalid("value is required", field="value", reason="not_present")
+        return [Raw(stream=stream, field="value", times=[_time_slow(data.get("timestamp"), "timestamp", now, False)],
+                    values=[_value_slow(data["value"], "value")], listed=False)]
+    return _decode(body, fast, slow)
+
+
+def many_values(body: bytes, stream: str, now: float) -> list[Raw]:
+    """``POST …/streams/{name}/values``: ``{"values": [{"timestamp", "value"}, …]}``, timestamps required."""
+    def fast(b: bytes) -> list[Raw]:
+        pts = _DECODE_VALUES.decode(b).values
+        return [Raw(stream=stream, field="values", times=_times_fast(pts, now, True), values=[p.value for p in pts])]
+
+    def slow(data: dict[str, Any]) -> list[Raw]:
+        if "values" not in data:
+            raise Invalid("values is required", field="values", reason="not_present")
+        times, values = _points_slow(data["values"], "values", now, True)
+        return [Raw(stream=stream, field="values", times=times, values=values)]
+    return _decode(body, fast, slow)
+
+
+def device_updates(body: bytes, now: float) -> list[Raw]:
+    """``POST /devices/{id}/updates``: ``{"values": {stream: [{"timestamp", "value"}, …]}, "location"?}``."""
+    def fast(b: bytes) -> list[Raw]:
+        by_stream = _DECODE_UPDATES.decode(b).values
+        return [Raw(stream=name, field=f"values.{name}", times=_times_fast(pts, now, True),
+                    values=[p.value for p in pts]) for name, pts in by_stream.items()]
+
+    def slow(data: dict[str, Any]) -> list[Raw]:
+        values = data.get("values")
+        if not isinstance(values, dict):
+            raise Invalid("values must be an object of stream names", field="values",
+                          reason="not_present" if values is None else "invalid")
+        out = []
+        for name, items in values.items():
+            times, vals = _points_slow(items, f"values.{name}", now, True)
+            out.append(Raw(stream=name, field=f"values.{name}", times=times, values=vals))
+        return out
+    return _decode(body, fast, slow)
+
+
+def device_update(body: bytes, now: float) -> list[Raw]:
+    """``POST /devices/{id}/update``: ``{"timestamp"?: ISO, "values": {stream: value}, "location"?}``."""
+    def fast(b: bytes) -> list[Raw]:
+        u = _DECODE_UPDATE.decode(b)
+        t = _times_fast([_Point(value=0.0, timestamp=u.timestamp)], now, False)
+        return [Raw(stream=name, field=f"values.{name}", times=t, values=[v], listed=False)
+                for name, v in u.values.items()]
+
+    def slow(data: dict[str, Any]) -> list[Raw]:
+        values = data.get("values")
+        if not isinstance(values, dict):
+            raise Invalid("values must be an object of stream names", field="values",
+                          reason="not_present" if values is None else "invalid")
+        t = _time_slow(data.get("timestamp"), "timestamp", now, False)
+        return [Raw(stream=name, field=f"values.{name}", times=[t], values=[_value_slow(v, f"values.{name}")],
+                    listed=False) for name, v in values.items()]
+    return _decode(body, fast, slow)
+
+
+# -- values for a stream's type ----------------------------------------------------------------
+
+def _where(raw: Raw, i: int) -> str:
+    return f"{raw.field}[{i}].value" if raw.listed else raw.field
+
+
+def numeric(raw: Raw) -> list[float]:
+    """The values of a numeric stream: numbers, or strings that read as numbers; all finite."""
+    vals = raw.values
+    if all(type(v) is float for v in vals):
+        arr = np.fromiter(vals, dtype=np.float64, count=len(vals))
+        if bool(np.isfinite(arr).all()):
+            return vals  # type: ignore[return-value]
+    out = []
+    for i, v in enumerate(vals):
+        if isinstance(v, str):
+            try:
+                v = float(v.strip())
+            except ValueError:
+                raise Invalid(f"{_where(raw, i)} is not a number (the stream is numeric)", field=_where(raw, i),
+                              reason="not_numeric") from None
+        if not math.isfinite(v):
+            raise Invalid(f"{_where(raw, i)} must be a finite number", field=_where(raw, i), reason="not_finite")
+        out.append(v)
+    return out
+
+
+def text(raw: Raw) -> list[str]:
+    """The values of an alphanumeric stream, as strings (a number keeps its JSON spelling)."""
+    out = []
+    for i, v in enumerate(raw.values):
+        s = v if isinstance(v, str) else (str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v))
+        if len(s) > MAX_TEXT:
+            raise Invalid(f"{_where(raw, i)} is longer than {MAX_TEXT} characters", field=_where(raw, i),
+                          reason="too_long")
+        out.append(s)
+    return out
+
+
+def check_sizes(raws: list[Raw]) -> None:
+    """A batch holds 1 to MAX_VALUES values, and no stream in it is empty."""
+    total = sum(len(r.times) for r in raws)
+    if total == 0:
+        raise Invalid("the batch holds no values", field="values", reason="not_present")
+    if total > MAX_VALUES:
+        raise Invalid(f"at most {MAX_VALUES} values per request (got {total})", field="values", reason="too_many")
+    for r in raws:
+        if not r.times:
+            raise Invalid(f"{r.field} holds no values", field=r.field, reason="not_present")

@@ -1,0 +1,60 @@
+"""Reading the parameters of M2X reads: the query string, merged over a JSON body (the python
+client sends ``stream.stats(**p)`` as a JSON body on a GET)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from aiohttp import web
+
+from app.errors import Invalid
+from app.http import decode_json, read_body
+from app.times import parse_iso
+
+
+async def params(request: web.Request) -> dict[str, str]:
+    out: dict[str, str] = {}
+    if request.body_exists:
+        body = await read_body(request)
+        if body.strip():
+            data = decode_json(body, dict[str, Any])
+            out.update({k: v if isinstance(v, str) else str(v) for k, v in data.items() if v is not None})
+    out.update(request.query)
+    return out
+
+
+def time_param(p: dict[str, str], name: str) -> float | None:
+    raw = p.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return parse_iso(raw, name)
+    except Invalid as exc:
+        raise Invalid(exc.message, field=name, reason="out_of_range" if "range" in exc.message else "invalid") from None
+
+
+def float_param(p: dict[str, str], name: str) -> float | None:
+    raw = p.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise Invalid(f"{name} must be a number", field=name, reason="not_numeric") from None
+    if not math.isfinite(value):
+        raise Invalid(f"{name} must be a finite number", field=name, reason="not_finite")
+    return value
+
+
+def int_param(p: dict[str, str], name: str, default: int, *, lo: int, hi: int, clamp: bool = True) -> int:
+    raw = p.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise Invalid(f"{name} must be an integer", field=name, reason="not_numeric") from None
+    if value < lo or (value > hi and not clamp):
+        raise Invalid(f"{name} must be between {lo} and {hi}", field=name, reason="out_of_range")
+    return min(value, hi)
