@@ -22,6 +22,16 @@ from tests.conftest import LiveServer, live_org_key
 
 T0 = 1_700_000_040  # a multiple of 60
 
+# The client raises on a 4xx before it closes its connection, leaving the socket to the GC: its
+# ResourceWarning is the client's, and is collected here so that it never lands on another test.
+pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
+
+
+@pytest.fixture(autouse=True)
+def collect_leaked_sockets() -> Iterator[None]:
+    yield
+    gc.collect()
+
 
 @pytest.fixture
 def api(live_server: LiveServer) -> Iterator[Any]:
@@ -78,7 +88,6 @@ def test_aggregator_summaries(api: Any) -> None:
     assert got.measurements["agg"] == [{"measure_time": T0, "value": 4.0, "count": 4, "sum": 16, "min": 1, "max": 10}]
 
 
-@pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
 def test_list_update_and_delete(api: Any) -> None:
     for i in range(120):
         api.submit(f"m.{i:03d}", i, measure_time=T0)
@@ -94,11 +103,8 @@ def test_list_update_and_delete(api: Any) -> None:
     assert len(list(api.list_all_metrics())) == 117
     with pytest.raises(librato.exceptions.NotFound):
         api.get("m.000")
-    gc.collect()
 
 
-# The client raises on a 4xx before it closes its connection: the socket is left to the GC.
-@pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
 def test_errors_come_back_as_the_clients_exceptions(api: Any, live_server: LiveServer) -> None:
     with pytest.raises(librato.exceptions.BadRequest) as exc:
         api.submit("bad name!", 1)
@@ -114,4 +120,3 @@ def test_errors_come_back_as_the_clients_exceptions(api: Any, live_server: LiveS
         wrong.list_metrics()
     with pytest.raises(NotImplementedError):  # 3.1.0 dropped get_metric: it never reaches the wire
         api.get_metric("cpu")
-    gc.collect()  # the leaked sockets' warnings belong to this test, not to whichever runs next
