@@ -16,9 +16,11 @@ from typing import Any, Union
 import msgspec
 
 from events import accounts, charts, dashboards, metrics, series, devices
+from events import jobs, shares, snapshots
 from events.base import Event
 
 _MODULES: list[ModuleType] = [accounts, charts, dashboards, series, metrics, devices]
+_MODULES += [shares, snapshots, jobs]
 
 
 def register(module: ModuleType) -> None:

@@ -9,7 +9,8 @@ from projections.runner import Projection
 from projections.series import Series
 from projections.devices import Devices
 from projections.metrics import Metrics
+from projections import jobs, shares, snapshots
 
 
 def build() -> list[Projection]:
-    return [Accounts(), Charts(), Dashboards(), Series(), Metrics(), Devices()]
+    return [Accounts(), Charts(), Dashboards(), Series(), Metrics(), Devices(), shares.Shares(), snapshots.Snapshots(), jobs.Jobs()]
