@@ -12,7 +12,7 @@ from .bignumber import BigNumber, big_number, summarise
 from .frame import Box, LegendItem, Rows, Text, horizontal, vertical
 from .marks import Mark, Plane, band_mark, line_mark, run_range, stack, stack_range
 from .model import ChartSpec, check_spec
-from .reduce import Runs, reduce_series
+from .reduce import reduce_series
 from .scales import ValueScale, tick_target, value_scale
 from .timescale import time_ticks
 
@@ -130,6 +130,3 @@ def _bignumber(spec: ChartSpec) -> Layout:
             return Layout(spec.width, spec.height, spec.kind, spec.title, rows.title, bignumber=number)
     message = Text(area.x + area.w / 2, area.y + area.h / 2 + theme.NO_DATA_SIZE * 0.35, NO_DATA, "middle")
     return Layout(spec.width, spec.height, spec.kind, spec.title, rows.title, no_data=message)
-
-
-__all__ = ["AxisTick", "Layout", "NO_DATA", "Runs", "lay_out"]

@@ -12,9 +12,6 @@ import numpy as np
 from .frame import Box
 from .reduce import FloatArray, Runs
 
-# Clamp values this far out so that pixel arithmetic stays finite.
-_LIMIT = 1e300
-
 
 class Stack(msgspec.Struct, frozen=True):
     """Series stacked on a shared grid: band i spans lower[i]..upper[i] where present[i]."""
@@ -47,8 +44,7 @@ class Plane(msgspec.Struct, frozen=True):
         return self.plot.x + x * (self.plot.w / self.columns)
 
     def py(self, y: FloatArray) -> FloatArray:
-        clamped = np.clip(y, -_LIMIT, _LIMIT)
-        return self.plot.y + (self.hi - clamped) * (self.plot.h / (self.hi - self.lo))
+        return self.plot.y + (self.hi - y) * (self.plot.h / (self.hi - self.lo))
 
 
 def run_range(runs: list[Runs]) -> tuple[float, float] | None:

@@ -22,6 +22,8 @@ How = Literal["extremes", "mean"]
 DENSE_PER_COLUMN = 4
 # A time step this many times the typical one is a gap, drawn as a break in the line.
 GAP_FACTOR = 5.0
+# Values are clamped to +-LIMIT so that stacking and pixel arithmetic cannot overflow.
+LIMIT = 1e300
 
 
 class Runs(msgspec.Struct, frozen=True):
@@ -77,7 +79,7 @@ def _sparse(t: FloatArray, v: FloatArray, start: float, scale: float) -> Runs:
     # A run breaks where a missing value sits between two points, or where time jumps.
     breaks = (np.diff(index) > 1) | (np.diff(kept_t) > limit)
     starts = np.concatenate(([0], np.flatnonzero(breaks) + 1)).astype(np.intp)
-    return Runs((kept_t - start) * scale, v[index], starts)
+    return Runs((kept_t - start) * scale, np.clip(v[index], -LIMIT, LIMIT), starts)
 
 
 def _dense(t: FloatArray, v: FloatArray, start: float, end: float, columns: int, how: How) -> Runs:
@@ -104,7 +106,9 @@ def _dense(t: FloatArray, v: FloatArray, start: float, end: float, columns: int,
     centres = filled + 0.5
     if how == "mean":
         finite_v = np.where(np.isnan(v), 0.0, v) if counts.sum() != t.size else v
-        means = np.add.reduceat(finite_v, seg) / counts[filled]
+        with np.errstate(over="ignore", invalid="ignore"):  # huge sums are clamped just below
+            means = np.add.reduceat(finite_v, seg) / counts[filled]
+        means = np.clip(np.nan_to_num(means), -LIMIT, LIMIT)
         return Runs(centres, means, np.concatenate(([0], gaps)).astype(np.intp))
     return _extremes(v, seg, lo[filled], centres, gaps)
 
@@ -119,4 +123,4 @@ def _extremes(v: FloatArray, seg: IntArray, firsts: IntArray, centres: FloatArra
     low_first = np.abs(first - low) <= np.abs(high - first)
     pairs = np.where(low_first[:, None], np.stack((low, high), 1), np.stack((high, low), 1))
     starts = (np.concatenate(([0], gaps)) * 2).astype(np.intp)
-    return Runs(np.repeat(centres, 2), pairs.ravel(), starts)
+    return Runs(np.repeat(centres, 2), np.clip(pairs.ravel(), -LIMIT, LIMIT), starts)

@@ -67,5 +67,5 @@ def _widen(lo: float, hi: float) -> tuple[float, float]:
 
 
 def tick_target(pixels: float) -> int:
-    """Ticks on a value axis of `pixels` height: one per ~45 px, between 2 and 8."""
-    return max(2, min(8, int(pixels // 45)))
+    """Intervals on a value axis of `pixels` height: one per ~40 px, between 2 and 8."""
+    return max(2, min(8, int(pixels // 40)))
