@@ -197,3 +197,17 @@ async def test_another_orgs_metric_is_invisible(client: TestClient) -> None:
     assert r.status == 404
     await post(client, b, {"counters": [{"name": "secret", "value": 1}]})  # b's own metric of that name
     assert (await get(client, a, "/v1/metrics/secret"))["type"] == "gauge"
+
+
+async def test_long_reads_stop_at_the_row_limit_with_next_time(client: TestClient) -> None:
+    k = await make_org_key(client, "acme")
+    for part in range(2):
+        await post(client, k, {"source": "s", "gauges": [{"name": "big", "value": i, "measure_time": T0 + i}
+                                                         for i in range(part * 6000, part * 6000 + 6000)]})
+    body = await get(client, k, "/v1/metrics/big", start_time=T0)
+    rows = body["measurements"]["s"]
+    assert len(rows) == 10_000 and rows[-1]["measure_time"] == T0 + 9_999
+    assert body["query"] == {"next_time": T0 + 10_000}
+    rest = await get(client, k, "/v1/metrics/big", start_time=body["query"]["next_time"])
+    assert len(rest["measurements"]["s"]) == 2_000 and "query" not in rest
+    assert len((await get(client, k, "/v1/metrics/big", count=7))["measurements"]["s"]) == 7

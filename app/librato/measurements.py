@@ -69,7 +69,6 @@ async def get_measurements(request: web.Request) -> web.Response:
         t, v = rt["series"].window(p.org_id, source, metric.key, w.start, w.end)
         if len(t) == 0:
             continue
-        found, _ = reads.limit(reads.rows(t, v, view.summaries(p.org_id, source, metric.key), w.resolution), w,
-                               "measure_time")
+        found, _ = reads.series_rows(t, v, view.summaries(p.org_id, source, metric.key), w)
         out.append({"tags": tags, "measurements": [{"time": r["measure_time"], "value": r["value"]} for r in found]})
     return json_response({"name": metric.name, "series": out, "resolution": w.resolution, "links": []})

@@ -115,11 +115,11 @@ async def get_metric(request: web.Request) -> web.Response:
             continue
         stats = view.summaries(p.org_id, source, metric.key)
         parts.append((t, v, stats))
-        found, more = reads.limit(reads.rows(t, v, stats, w.resolution), w, "measure_time")
+        found, more = reads.series_rows(t, v, stats, w)
         measurements[source or ingest.UNASSIGNED] = found
         next_time = more if next_time is None or (more is not None and more < next_time) else next_time
     if str(q.get("summarize_sources", "")).lower() in ("true", "1") and parts:
-        measurements["all"] = reads.limit(reads.summarized(parts, w.resolution), w, "measure_time")[0]
+        measurements["all"] = reads.limit(reads.summarized(parts, w.resolution), w)[0]
     body.update({"measurements": measurements, "resolution": w.resolution})
     if next_time is not None:
         body["query"] = {"next_time": reads._num(next_time)}

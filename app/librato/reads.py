@@ -102,13 +102,23 @@ def rows(t: np.ndarray, v: np.ndarray, stats: Mapping[float, Stat], resolution: 
             for ts, ci, si, li, hi_ in zip(stamps.tolist(), c.tolist(), s.tolist(), lo.tolist(), hi.tolist())]
 
 
-def limit(found: list[dict[str, Any]], w: Window, time_key: str) -> tuple[list[dict[str, Any]], float | None]:
+def limit(found: list[dict[str, Any]], w: Window) -> tuple[list[dict[str, Any]], float | None]:
     """The latest ``count`` rows when asked; otherwise at most MAX_ROWS, and the time to go on from."""
     if w.count is not None:
         return found[-w.count:], None
     if len(found) > MAX_ROWS:
-        return found[:MAX_ROWS], float(found[MAX_ROWS][time_key])
+        return found[:MAX_ROWS], float(found[MAX_ROWS]["measure_time"])
     return found, None
+
+
+def series_rows(t: np.ndarray, v: np.ndarray, stats: Mapping[float, Stat], w: Window) -> tuple[list[dict[str, Any]], float | None]:
+    """The rows of one series for a read, limited; raw points are cut before any row is built."""
+    if w.resolution <= 1:
+        if w.count is not None:
+            t, v = t[-w.count:], v[-w.count:]
+        elif len(t) > MAX_ROWS:
+            return rows(t[:MAX_ROWS], v[:MAX_ROWS], stats, 1), float(t[MAX_ROWS])
+    return limit(rows(t, v, stats, w.resolution), w)
 
 
 def merged(parts: list[tuple[np.ndarray, np.ndarray, Mapping[float, Stat]]]) -> tuple[np.ndarray, ...]:
