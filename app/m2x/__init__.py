@@ -10,5 +10,6 @@ from app.m2x import keys  # noqa: E402,F401
 from app.m2x import devices  # noqa: E402,F401
 from app.m2x import streams  # noqa: E402,F401
 from app.m2x import values  # noqa: E402,F401
+from app.m2x import charts  # noqa: E402,F401
 
 __all__ = ["DIALECT", "routes"]

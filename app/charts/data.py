@@ -1,0 +1,124 @@
+"""The data a chart shows for a time window: each of its series read from the series view,
+sampled the M2X way (``values`` with a limit, every ``nth``, or ``min|max|count|avg|sum`` per
+epoch-aligned bucket), with Librato source globs expanded and grouped.
+
+Everything here is a read of in-memory views; the arrays handed back are fresh (the renderer,
+which runs in a thread, may hold them while the loop folds new points).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Any
+
+import msgspec
+import numpy as np
+
+from app.errors import Invalid
+from app.runtime import Runtime
+from events.charts import SeriesRef
+from projections.charts import Chart
+from projections.series import Series, aggregate_sorted
+from renderers import SeriesData
+
+SAMPLING_TYPES = ("values", "nth", "min", "max", "count", "avg", "sum")
+DEFAULT_LIMIT = 1000
+MAX_LIMIT = 10_000
+MAX_INTERVAL = 10 * 366 * 86400  # ten years: any coarser bucket is one bucket anyway
+MAX_PLOTTED = 50  # series drawn at most (a breakout over many sources is cut here)
+_GROUP = {"average": "avg", "sum": "sum", "min": "min", "max": "max"}
+_EMPTY = np.empty(0, np.float64)
+
+
+class Sampling(msgspec.Struct, frozen=True, kw_only=True):
+    """How points are read: ``type`` ``values`` (the ``limit`` most recent), ``nth`` (every
+    ``interval``-th), or an aggregate per bucket of ``interval`` seconds."""
+
+    type: str = "values"
+    interval: int = 60
+    limit: int = DEFAULT_LIMIT
+
+
+def sampling(type_: str = "values", interval: int = 60, limit: int = DEFAULT_LIMIT) -> Sampling:
+    """A checked Sampling. A limit above MAX_LIMIT is lowered to it (M2X: "the server will only
+    return the 10,000 most recent values"); anything else out of bounds is Invalid."""
+    if type_ not in SAMPLING_TYPES:
+        raise Invalid(f"type must be one of {', '.join(SAMPLING_TYPES)}", field="type", reason="invalid")
+    if not 1 <= interval <= MAX_INTERVAL:
+        raise Invalid(f"interval must be between 1 and {MAX_INTERVAL}", field="interval", reason="invalid")
+    if limit < 1:
+        raise Invalid("limit must be at least 1", field="limit", reason="invalid")
+    return Sampling(type=type_, interval=interval, limit=min(limit, MAX_LIMIT))
+
+
+def _view(rt: Runtime, name: str) -> Any:
+    return rt.projector.projections.get(name)
+
+
+def sample(view: Series, org_id: int, source: str, metric: str, start: float, end: float,
+           s: Sampling) -> tuple[np.ndarray, np.ndarray]:
+    if s.type == "values":
+        t, v = view.window(org_id, source, metric, start, end)
+        return t[-s.limit:], v[-s.limit:]
+    if s.type == "nth":
+        return view.nth(org_id, source, metric, start, end, s.interval)
+    return view.aggregate(org_id, source, metric, start, end, s.interval, s.type)
+
+
+def _is_glob(source: str) -> bool:
+    return source == "%" or any(c in source for c in "*?[")
+
+
+def _sources(view: Series, org_id: int, ref: SeriesRef) -> list[str]:
+    if not _is_glob(ref.source):
+        return [ref.source]
+    pattern = "*" if ref.source == "%" else ref.source
+    return [src for src, metric in view.series_keys(org_id) if metric == ref.metric
+            and fnmatch.fnmatchcase(src, pattern)]
+
+
+def _label(rt: Runtime, chart: Chart, ref: SeriesRef) -> tuple[str, str]:
+    """(legend name, unit) of a series: Librato's own names, or M2X's stream and device names."""
+    if ref.name:
+        return ref.name, ref.units_short or ""
+    devices = _view(rt, "devices")
+    device = devices.device(ref.source) if devices is not None and chart.origin == "m2x" else None
+    if device is None:
+        return ref.composite or ref.metric, ref.units_short or ""
+    stream = device.streams.get(ref.metric)
+    name = (stream.display_name if stream is not None and stream.display_name else None) or ref.metric
+    if len({s.source for s in chart.series}) > 1:
+        name = f"{device.name}: {name}"
+    return name, (stream.unit_symbol or "") if stream is not None else ""
+
+
+def _group(parts: list[tuple[np.ndarray, np.ndarray]], fn: str, interval: float) -> tuple[np.ndarray, np.ndarray]:
+    """Several sources as one series: ``fn`` of every point in each bucket of ``interval``."""
+    t = np.concatenate([p[0] for p in parts])
+    v = np.concatenate([p[1] for p in parts])
+    order = np.argsort(t, kind="stable")
+    return aggregate_sorted(t[order], v[order], interval, fn)
+
+
+def chart_series(rt: Runtime, chart: Chart, start: float, end: float, s: Sampling) -> tuple[SeriesData, ...]:
+    """What the chart plots over start..end, one SeriesData per drawn line (at most MAX_PLOTTED)."""
+    view: Series | None = _view(rt, "series")
+    out: list[SeriesData] = []
+    for ref in chart.series:
+        name, unit = _label(rt, chart, ref)
+        if view is None or ref.composite is not None:
+            out.append(SeriesData(name, _EMPTY, _EMPTY, unit, ref.color))
+            continue
+        sources = _sources(view, chart.org_id, ref)
+        parts = [sample(view, chart.org_id, src, ref.metric, start, end, s) for src in sources]
+        if ref.group_function == "breakout" and len(sources) > 1:
+            out.extend(SeriesData(f"{name} ({src})", t, v, unit, None) for src, (t, v) in zip(sources, parts))
+        elif len(parts) == 1:
+            out.append(SeriesData(name, parts[0][0], parts[0][1], unit, ref.color))
+        elif parts:
+            bucket = ref.period or (s.interval if s.type not in ("values", "nth") else 60)
+            t, v = _group(parts, _GROUP.get(ref.group_function or "average", "avg"), bucket)
+            out.append(SeriesData(name, t, v, unit, ref.color))
+        else:
+            out.append(SeriesData(name, _EMPTY, _EMPTY, unit, ref.color))
+    return tuple(out[:MAX_PLOTTED])

@@ -1,0 +1,216 @@
+"""Rendering a chart for a time window, and the cache that makes repeated public renders cheap.
+
+``render_chart`` is the one reusable way to draw any chart (M2X public renders, and later
+Librato chart tokens and snapshots): data from the views, a ChartSpec, then SVG (and PNG)
+drawn in the default executor, so a large image never holds the event loop.
+
+``RenderCache`` adds HTTP caching. A render's ETag is a digest of the chart (uid and version),
+the parameters (resolved window, size, format, sampling) and the data actually plotted (every
+time, value, name, unit and color), so it changes exactly when the picture may. Computing it
+reads the views (cheap, in memory) but draws nothing; it is memoised by the log position, so
+while nothing is appended a repeated request does not even read the data. Rendered bytes sit in
+an LRU keyed by ETag, and concurrent requests for the same ETag share one render.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import math
+import weakref
+from collections import OrderedDict
+from collections.abc import Sequence
+
+import msgspec
+
+from app.charts.data import Sampling, chart_series
+from app.errors import Invalid
+from app.runtime import Runtime
+from projections.charts import Chart
+from renderers import ChartSpec, RenderError, SeriesData, check_size, render_svg, svg_to_png
+
+FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
+RENDER_VERSION = b"broadsheet-render-1"  # bump when drawing changes, so old ETags stop matching
+LIVE_MAX_AGE = 10  # seconds: a window that ends about now
+PAST_MAX_AGE = 3600  # a window fully in the past (late points may still arrive: revalidate hourly)
+LIVE_SLACK = 60.0  # a window ending within this many seconds of now is still live
+NOW_STEP = 10.0  # a default "now" is rounded up to this step, so repeated requests share a window
+_SUMMARY = {"average": "average", "sum": "sum", "min": "min", "max": "max", "count": "count"}
+
+
+class RenderParams(msgspec.Struct, frozen=True, kw_only=True):
+    start: float
+    end: float
+    width: int = 600
+    height: int = 300
+    fmt: str = "png"
+    sampling: Sampling = Sampling()
+    live: bool = False  # the window ends about now: cached briefly
+
+    @property
+    def content_type(self) -> str:
+        return FORMATS[self.fmt]
+
+    @property
+    def cache_control(self) -> str:
+        return f"public, max-age={LIVE_MAX_AGE if self.live else PAST_MAX_AGE}"
+
+
+def check_params(start: float, end: float, width: int, height: int, fmt: str, s: Sampling, now: float) -> RenderParams:
+    """Checked render parameters; anything out of bounds is Invalid naming its field."""
+    if fmt not in FORMATS:
+        raise Invalid("format must be png or svg", field="format", reason="invalid")
+    try:
+        check_size(width, height)
+    except RenderError as exc:
+        raise Invalid(exc.message, field=exc.field, reason="invalid") from None
+    if not (math.isfinite(start) and math.isfinite(end)) or not start < end:
+        raise Invalid("start must be before end", field="start", reason="invalid")
+    return RenderParams(start=start, end=end, width=width, height=height, fmt=fmt, sampling=s,
+                        live=end > now - LIVE_SLACK)
+
+
+def default_now(now: float) -> float:
+    return math.ceil(now / NOW_STEP) * NOW_STEP
+
+
+def spec_for(chart: Chart, series: Sequence[SeriesData], p: RenderParams) -> ChartSpec:
+    units = {s.unit for s in series if s.unit}
+    summary = "last"
+    if chart.kind == "bignumber" and not chart.attributes.get("use_last_value", True) and chart.series:
+        summary = _SUMMARY.get(chart.series[0].summary_function or "average", "average")
+    return ChartSpec(title=chart.name, kind=chart.kind if chart.kind in ("line", "stacked", "bignumber") else "line",
+                     series=tuple(series), width=p.width, height=p.height, start=p.start, end=p.end,
+                     unit=units.pop() if len(units) == 1 else "", summary=summary)  # type: ignore[arg-type]
+
+
+def draw(spec: ChartSpec, fmt: str) -> bytes:
+    """SVG or PNG bytes. Blocking and CPU-bound: call it in an executor."""
+    svg = render_svg(spec)
+    return svg.encode("utf-8") if fmt == "svg" else svg_to_png(svg)
+
+
+async def render_chart(rt: Runtime, chart: Chart, start: float, end: float, width: int = 600, height: int = 300,
+                       fmt: str = "png", sampling: Sampling = Sampling()) -> bytes:
+    """The chart drawn over start..end as PNG or SVG bytes, off the event loop. Bad parameters
+    raise Invalid (check them first with ``check_params`` to get a RenderParams)."""
+    p = check_params(start, end, width, height, fmt, sampling, rt.now())
+    spec = spec_for(chart, chart_series(rt, chart, p.start, p.end, p.sampling), p)
+    return await _draw_off_loop(spec, p.fmt)
+
+
+async def _draw_off_loop(spec: ChartSpec, fmt: str) -> bytes:
+    try:
+        return await asyncio.get_running_loop().run_in_executor(None, draw, spec, fmt)
+    except RenderError as exc:
+        raise Invalid(exc.message, field=exc.field, reason="invalid") from None
+
+
+def data_digest(series: Sequence[SeriesData]) -> bytes:
+    h = hashlib.blake2b(digest_size=16)
+    for s in series:
+        h.update(msgspec.msgpack.encode([s.name, s.unit, s.color, len(s.times)]))
+        h.update(s.times.tobytes())
+        h.update(s.values.tobytes())
+    return h.digest()
+
+
+class Prepared(msgspec.Struct):
+    etag: str
+    series: tuple[SeriesData, ...] | None  # None when the ETag came from the memo
+
+
+class RenderCache:
+    """ETags memoised by log position, rendered bytes in an LRU by ETag, one render per ETag."""
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024, max_memo: int = 4096) -> None:
+        self.max_bytes = max_bytes
+        self.max_memo = max_memo
+        self._bytes: OrderedDict[str, bytes] = OrderedDict()
+        self._size = 0
+        self._memo: OrderedDict[tuple[object, ...], str] = OrderedDict()
+        self._inflight: dict[str, asyncio.Future[bytes]] = {}
+        self.renders = 0  # how many images were drawn (a test and the benchmark read it)
+        self.busy = asyncio.Event()  # set while at least one image is being drawn
+
+    def prepare(self, rt: Runtime, chart: Chart, p: RenderParams) -> Prepared:
+        key = (chart.uid, chart.version, p, rt.projector.position)
+        etag = self._memo.get(key)
+        if etag is not None:
+            self._memo.move_to_end(key)
+            return Prepared(etag, None)
+        series = chart_series(rt, chart, p.start, p.end, p.sampling)
+        h = hashlib.blake2b(RENDER_VERSION, digest_size=16)
+        h.update(msgspec.msgpack.encode([chart.uid, chart.version, chart.name, chart.kind, p]))
+        h.update(data_digest(series))
+        etag = f'"{h.hexdigest()}"'
+        self._memo[key] = etag
+        if len(self._memo) > self.max_memo:
+            self._memo.popitem(last=False)
+        return Prepared(etag, series)
+
+    def cached(self, etag: str) -> bytes | None:
+        body = self._bytes.get(etag)
+        if body is not None:
+            self._bytes.move_to_end(etag)
+        return body
+
+    async def body(self, rt: Runtime, chart: Chart, p: RenderParams, prepared: Prepared) -> bytes:
+        body = self.cached(prepared.etag)
+        if body is not None:
+            return body
+        pending = self._inflight.get(prepared.etag)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._inflight[prepared.etag] = future
+        self.busy.set()
+        try:
+            series = prepared.series
+            if series is None:
+                series = chart_series(rt, chart, p.start, p.end, p.sampling)
+            body = await _draw_off_loop(spec_for(chart, series, p), p.fmt)
+            self.renders += 1
+            self._store(prepared.etag, body)
+            future.set_result(body)
+            return body
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: waiters re-raise it, nobody else must log it
+            raise
+        finally:
+            del self._inflight[prepared.etag]
+            if not self._inflight:
+                self.busy.clear()
+
+    def _store(self, etag: str, body: bytes) -> None:
+        if len(body) > self.max_bytes // 4:
+            return
+        self._bytes[etag] = body
+        self._size += len(body)
+        while self._size > self.max_bytes:
+            _, old = self._bytes.popitem(last=False)
+            self._size -= len(old)
+
+
+_CACHES: weakref.WeakKeyDictionary[Runtime, RenderCache] = weakref.WeakKeyDictionary()
+
+
+def cache_for(rt: Runtime) -> RenderCache:
+    """The render cache of this runtime (one per server process)."""
+    cache = _CACHES.get(rt)
+    if cache is None:
+        cache = _CACHES[rt] = RenderCache()
+    return cache
+
+
+def etag_matches(header: str | None, etag: str) -> bool:
+    """If-None-Match: ``*``, or a list of (possibly weak) ETags."""
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    return any(tag.strip().removeprefix("W/") == etag for tag in header.split(","))
