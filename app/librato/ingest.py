@@ -205,12 +205,17 @@ def _spec(entry: dict[str, Any], name: str, type_: str, period: int | None, wher
                       attributes=attributes(entry.get("attributes"), where))
 
 
-def _add_spec(specs: dict[str, MetricSpec], key: str, spec: MetricSpec, where: str) -> None:
+def _add_spec(specs: dict[str, MetricSpec], e: dict[str, Any], name: str, type_: str, period: int | None,
+              where: str) -> None:
+    """The first entry of a metric in a request says what it is; later ones must agree on its type."""
+    key = name.lower()
     seen = specs.get(key)
     if seen is None:
-        specs[key] = spec
-    elif seen.type != spec.type:
-        raise _bad("name", f"is sent both as a {seen.type} and a {spec.type}", where)
+        specs[key] = _spec(e, name, type_, period, where)
+    elif seen.type != type_:
+        raise _bad("name", f"is sent both as a {seen.type} and a {type_}", where)
+    elif "attributes" in e or "display_name" in e or "description" in e:
+        _spec(e, name, type_, period, where)  # checked like the first, though only the first counts
 
 
 def _check_count(n: int, field: str) -> None:
@@ -258,7 +263,7 @@ def parse_metrics(params: dict[str, Any], now: float) -> Batch:
         source = source_name(e["source"], where) if e.get("source") not in (None, "") else top_source
         t = epoch(e["measure_time"], "measure_time", where) if e.get("measure_time") not in (None, "") else top_time
         period = integer(e["period"], "period", where) if e.get("period") not in (None, "") else None
-        _add_spec(specs, key, _spec(e, name, type_, period, where), where)
+        _add_spec(specs, e, name, type_, period, where)
         points.append(Point(metric=key, source=source, time=t, value=value, summary=summary))
     return Batch(points=points, specs=specs)
 
@@ -291,7 +296,7 @@ def parse_measurements(params: dict[str, Any], now: float) -> Batch:
             raise _bad("tags", "is not present (a tagged measurement needs at least one tag)", where)
         t = epoch(e["time"], "time", where) if e.get("time") is not None else top_time
         period = integer(e["period"], "period", where) if e.get("period") is not None else top_period
-        _add_spec(specs, name.lower(), _spec(e, name, "gauge", period, where), where)
+        _add_spec(specs, e, name, "gauge", period, where)
         source = tag_source(t_set)
         seen.setdefault(source, t_set)
         points.append(Point(metric=name.lower(), source=source, time=t, value=value, summary=summary))
