@@ -79,3 +79,14 @@ async def test_reading_needs_a_start(client: TestClient) -> None:
     body = await get(client, k, "/v1/measurements/m", 400, resolution=60)
     assert body == {"errors": {"params": {"start_time": ["is not present"]}}}
     await get(client, k, "/v1/measurements/nope", 404, duration=60)
+
+
+async def test_points_without_a_time_get_now_in_whole_seconds(client: TestClient) -> None:
+    k = await make_org_key(client, "acme")
+    await submit(client, k, {"tags": {"a": "b"}, "measurements": [{"name": "now", "value": 1}]})
+    r = await client.post("/v1/metrics", json={"gauges": [{"name": "now2", "value": 1}]}, headers=basic(k))
+    assert r.status == 200
+    tagged = await get(client, k, "/v1/measurements/now", duration=600)
+    legacy = await get(client, k, "/v1/metrics/now2", count=1)
+    for t in (tagged["series"][0]["measurements"][0]["time"], legacy["measurements"]["unassigned"][0]["measure_time"]):
+        assert isinstance(t, int)

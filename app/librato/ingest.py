@@ -248,9 +248,9 @@ def _entries(raw: Any, kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def parse_metrics(params: dict[str, Any], now: float) -> Batch:
-    """A legacy source-based submission."""
+    """A legacy source-based submission. Points without a time get ``now`` in whole seconds."""
     top_source = source_name(params["source"]) if params.get("source") not in (None, "") else NO_SOURCE
-    top_time = epoch(params["measure_time"], "measure_time") if params.get("measure_time") not in (None, "") else now
+    top_time = epoch(params["measure_time"], "measure_time") if params.get("measure_time") not in (None, "") else float(int(now))
     found = [(type_, where, e) for kind, type_ in (("gauges", "gauge"), ("counters", "counter"))
              for where, e in _entries(params.get(kind), kind)]
     _check_count(len(found), "gauges")
@@ -276,7 +276,7 @@ def parse_measurements(params: dict[str, Any], now: float) -> Batch:
     Every measurement ends up with at least one tag: an untagged one would be the series of a
     legacy measurement without a source."""
     top_tags = tags(params["tags"]) if params.get("tags") is not None else {}
-    top_time = epoch(params["time"], "time") if params.get("time") is not None else now
+    top_time = epoch(params["time"], "time") if params.get("time") is not None else float(int(now))
     top_period = integer(params["period"], "period") if params.get("period") is not None else None
     raw = params.get("measurements")
     entries = listlike(raw, "measurements") if raw is not None else []
