@@ -115,6 +115,7 @@ async def test_sources_filter_count_and_summarize(client: TestClient) -> None:
     body = await r.json()
     assert sorted(body["measurements"]) == ["db-1", "web-1"]
     assert [x["value"] for x in body["measurements"]["web-1"]] == [3.0, 4.0]
+    assert list((await get(client, k, "/v1/metrics/m", sources="db-1", count=1))["measurements"]) == ["db-1"]
     body = await get(client, k, "/v1/metrics/m", source="web-*", start_time=T0, summarize_sources="True")
     assert sorted(body["measurements"]) == ["all", "web-1", "web-2"]
     assert body["measurements"]["all"][0] == {"measure_time": T0, "value": 0.0, "count": 2, "sum": 0.0, "min": 0.0, "max": 0.0}

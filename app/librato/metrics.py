@@ -80,7 +80,7 @@ def _sources(q: dict[str, Any], known: list[str]) -> list[str]:
     pattern = q.get("source")
     if wanted is None and pattern in (None, ""):
         return legacy
-    names = set(listlike(wanted, "sources")) if wanted is not None else set()
+    names = set([wanted] if isinstance(wanted, str) else listlike(wanted, "sources")) if wanted is not None else set()
     if not all(isinstance(n, str) for n in names) or not isinstance(pattern, (str, type(None))):
         raise Invalid("sources must be names", field="sources", reason="is invalid")
     out = []
