@@ -9,7 +9,7 @@ from importlib import metadata
 
 from aiohttp import web
 
-from app import accounts, admin, librato, m2x
+from app import accounts, admin, librato, m2x, sharing
 from app.accesslog import JsonAccessLogger, JsonLogFormatter
 from app.config import Config
 from app.http import CONFIG, RUNTIME, errors, json_response, register_dialect, request_ids
@@ -20,7 +20,7 @@ log = logging.getLogger("broadsheet.server")
 
 # Each dialect module has ``routes`` (a RouteTableDef) and, when it has its own error shape,
 # ``DIALECT``. Adding an API is adding its module here.
-DIALECTS = [admin, librato, m2x]
+DIALECTS = [admin, librato, m2x, sharing]
 
 
 def version() -> str:
@@ -70,7 +70,7 @@ def announce_admin_key(config: Config, raw: str) -> None:
 def create_app(config: Config) -> web.Application:
     app = web.Application(client_max_size=config.max_body_bytes, middlewares=[request_ids, errors])
     app[CONFIG] = config
-    app.cleanup_ctx.append(_runtime)
+    app.cleanup_ctx.extend([_runtime, *(ctx for m in DIALECTS for ctx in getattr(m, "CONTEXTS", ()))])
     app.add_routes(routes)
     for module in DIALECTS:
         app.add_routes(module.routes)

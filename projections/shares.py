@@ -27,6 +27,7 @@ class Share(msgspec.Struct, kw_only=True):
     enabled: bool = True
     settings: dict[str, Scalar] = {}
     expires_at: int | None = None
+    version: int = 1  # the share stream's version
     created_at: int = 0  # microseconds since the epoch
     revoked: bool = False
 
@@ -41,7 +42,7 @@ def evolve_share(state: Share | None, e: Event, at: int) -> Share | None:
                          target_id=e.target_id, enabled=e.enabled, settings=dict(e.settings),
                          expires_at=e.expires_at, created_at=at)
         case ev.ShareRevoked() if state:
-            return msgspec.structs.replace(state, revoked=True)
+            return msgspec.structs.replace(state, revoked=True, version=state.version + 1)
     return state
 
 
