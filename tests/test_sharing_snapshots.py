@@ -199,3 +199,27 @@ async def test_a_snapshot_and_its_image_survive_a_restart(aiohttp_client, config
     again = await aiohttp_client(create_app(config))
     assert await (await again.get(path, headers=auth)).json() == done
     assert await (await again.get("/" + done["image_href"].split("/", 3)[3])).read() == png
+
+
+@pytest.mark.parametrize("body, completed", [
+    (b'{"subject": {"chart": {"id": 1}}\n  ', b'{"subject": {"chart": {"id": 1}}}'),
+    (b'{"a": [1, {"b": "}]"', b'{"a": [1, {"b": "}]"}]}'),
+    (b'{"a": 1}', None),  # nothing missing
+    (b'{"a": "open', None),
+    (b'{"a": [1}', None),
+])
+def test_close_brackets(body, completed):
+    from app.sharing.librato import close_brackets
+    assert close_brackets(body) == completed
+
+
+async def test_json_sent_as_a_form_is_read_and_broken_json_is_refused(client):
+    auth = await librato_org(client)
+    inst = await instrument(client, auth)
+    form = {**auth, "Content-Type": FORM}
+    r = await client.post("/v1/snapshots", headers=form, data='{"subject": {"chart": {"id": %d}}' % inst["id"])
+    assert r.status == 202, await r.text()
+    before = await head(client)
+    r = await client.post("/v1/snapshots", headers=form, data='{"subject": {"chart": {"id": 1]}}')
+    assert r.status == 400 and "errors" in await r.json()
+    assert await head(client) == before
