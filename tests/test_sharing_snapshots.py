@@ -219,6 +219,7 @@ async def test_json_sent_as_a_form_is_read_and_broken_json_is_refused(client):
     form = {**auth, "Content-Type": FORM}
     r = await client.post("/v1/snapshots", headers=form, data='{"subject": {"chart": {"id": %d}}' % inst["id"])
     assert r.status == 202, await r.text()
+    await drained(client)  # its job appends too
     before = await head(client)
     r = await client.post("/v1/snapshots", headers=form, data='{"subject": {"chart": {"id": 1]}}')
     assert r.status == 400 and "errors" in await r.json()
