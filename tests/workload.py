@@ -27,3 +27,28 @@ STEPS = [accounts]
 async def run(client: Any) -> None:
     for step in STEPS:
         await step(client)
+
+
+async def sharing(client: Any) -> None:
+    """An instrument and a dashboard, tokens for both, a revoked token, a rendered snapshot."""
+    import asyncio
+    import base64
+
+    from app.sharing.runner import RUNNER
+
+    made = await make_org_key(client, "sharing-co", email="share@sharing.example")
+    auth = {"Authorization": "Basic " + base64.b64encode(f"{made['email']}:{made['key']}".encode()).decode()}
+    r = await client.post("/v1/instruments", headers=auth, json={"name": "cpu", "streams": [{"metric": "cpu"}]})
+    inst = await r.json()
+    r = await client.post("/v1/dashboards", headers=auth, json={"name": "ops", "instruments": [inst["id"]]})
+    dash = await r.json()
+    for entity_type, entity_id in (("instrument", inst["id"]), ("dashboard", dash["id"]), ("instrument", inst["id"])):
+        r = await client.post("/v1/charts", headers=auth, json={"entity_type": entity_type, "entity_id": entity_id})
+        assert r.status == 201, await r.text()
+    await client.delete(f"/v1/charts/{(await r.json())['token']}", headers=auth)
+    r = await client.post("/v1/snapshots", headers=auth, json={"subject": {"chart": {"id": inst["id"]}}})
+    assert r.status == 202, await r.text()
+    await asyncio.wait_for(client.app[RUNNER].drained(), 30)
+
+
+STEPS.append(sharing)
