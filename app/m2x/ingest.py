@@ -15,7 +15,7 @@ import json
 import math
 from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 import numpy as np
@@ -28,22 +28,32 @@ MAX_TEXT = 1000  # characters of one alphanumeric value
 UTC = timezone.utc
 
 
+# Only zoned times on the fast path: a naive one (UTC for us) would read as local time in
+# datetime.timestamp(), so it goes the slow way.
+Zoned = Annotated[datetime, msgspec.Meta(tz=True)]
+
+
 class _Point(msgspec.Struct):
     value: float | str
-    timestamp: datetime | None = None
+    timestamp: Zoned | None = None
+
+
+class _Stamped(msgspec.Struct):
+    timestamp: Zoned  # required in lists of values
+    value: float | str
 
 
 class _Values(msgspec.Struct):
-    values: list[_Point]
+    values: list[_Stamped]
 
 
 class _Updates(msgspec.Struct):
-    values: dict[str, list[_Point]]
+    values: dict[str, list[_Stamped]]
 
 
 class _Update(msgspec.Struct):
     values: dict[str, float | str]
-    timestamp: datetime | None = None
+    timestamp: Zoned | None = None
 
 
 _DECODE_ONE = msgspec.json.Decoder(_Point)
@@ -66,17 +76,18 @@ class _Slow(Exception):
     """The fast path gives up: the slow path decides."""
 
 
-def _epoch(dt: datetime) -> float:
-    return (dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)).timestamp()
-
-
-def _times_fast(points: list[_Point], now: float, require: bool) -> list[float]:
-    if require and any(p.timestamp is None for p in points):
-        raise _Slow
-    times = [now if p.timestamp is None else _epoch(p.timestamp) for p in points]
+def _in_range(times: list[float]) -> list[float]:
     if times and not (MIN_TIME <= min(times) and max(times) < MAX_TIME):
         raise _Slow
     return times
+
+
+def _stamped_fast(points: list[_Stamped]) -> list[float]:
+    return _in_range([p.timestamp.timestamp() for p in points])
+
+
+def _time_fast(ts: datetime | None, now: float) -> list[float]:
+    return _in_range([now if ts is None else ts.timestamp()])
 
 
 def _decode(body: bytes, fast: Callable[[bytes], list[Raw]], slow: Callable[[Any], list[Raw]]) -> list[Raw]:
@@ -136,7 +147,7 @@ def one_value(body: bytes, stream: str, now: float) -> list[Raw]:
     """``PUT …/streams/{name}/value``: ``{"value": x, "timestamp"?: ISO}`` (server time by default)."""
     def fast(b: bytes) -> list[Raw]:
         p = _DECODE_ONE.decode(b)
-        return [Raw(stream=stream, field="value", times=_times_fast([p], now, False), values=[p.value],
+        return [Raw(stream=stream, field="value", times=_time_fast(p.timestamp, now), values=[p.value],
                     listed=False)]
 
     def slow(data: dict[str, Any]) -> list[Raw]:
@@ -151,7 +162,7 @@ def many_values(body: bytes, stream: str, now: float) -> list[Raw]:
     """``POST …/streams/{name}/values``: ``{"values": [{"timestamp", "value"}, …]}``, timestamps required."""
     def fast(b: bytes) -> list[Raw]:
         pts = _DECODE_VALUES.decode(b).values
-        return [Raw(stream=stream, field="values", times=_times_fast(pts, now, True), values=[p.value for p in pts])]
+        return [Raw(stream=stream, field="values", times=_stamped_fast(pts), values=[p.value for p in pts])]
 
     def slow(data: dict[str, Any]) -> list[Raw]:
         if "values" not in data:
@@ -165,7 +176,7 @@ def device_updates(body: bytes, now: float) -> list[Raw]:
     """``POST /devices/{id}/updates``: ``{"values": {stream: [{"timestamp", "value"}, …]}, "location"?}``."""
     def fast(b: bytes) -> list[Raw]:
         by_stream = _DECODE_UPDATES.decode(b).values
-        return [Raw(stream=name, field=f"values.{name}", times=_times_fast(pts, now, True),
+        return [Raw(stream=name, field=f"values.{name}", times=_stamped_fast(pts),
                     values=[p.value for p in pts]) for name, pts in by_stream.items()]
 
     def slow(data: dict[str, Any]) -> list[Raw]:
@@ -185,7 +196,7 @@ def device_update(body: bytes, now: float) -> list[Raw]:
     """``POST /devices/{id}/update``: ``{"timestamp"?: ISO, "values": {stream: value}, "location"?}``."""
     def fast(b: bytes) -> list[Raw]:
         u = _DECODE_UPDATE.decode(b)
-        t = _times_fast([_Point(value=0.0, timestamp=u.timestamp)], now, False)
+        t = _time_fast(u.timestamp, now)
         return [Raw(stream=name, field=f"values.{name}", times=t, values=[v], listed=False)
                 for name, v in u.values.items()]
 
@@ -209,10 +220,12 @@ def _where(raw: Raw, i: int) -> str:
 def numeric(raw: Raw) -> list[float]:
     """The values of a numeric stream: numbers, or strings that read as numbers; all finite."""
     vals = raw.values
-    if all(type(v) is float for v in vals):
-        arr = np.fromiter(vals, dtype=np.float64, count=len(vals))
+    try:  # numpy reads numbers and numeric strings alike, in C
+        arr = np.array(vals, dtype=np.float64)
         if bool(np.isfinite(arr).all()):
-            return vals  # type: ignore[return-value]
+            return arr.tolist()  # type: ignore[no-any-return]
+    except (ValueError, TypeError):
+        pass
     out = []
     for i, v in enumerate(vals):
         if isinstance(v, str):
