@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+from datetime import datetime, timezone
 from collections.abc import Iterable
 
 from aiohttp import web
@@ -29,7 +30,6 @@ from app.sharing.commands import shares_view, snapshots_view
 from app.sharing.librato import target_exists
 from app.sharing.routing import routes
 from app.sharing.runner import BLOBS
-from app.times import iso_seconds
 from projections.charts import Chart
 from projections.shares import Share
 from renderers import MAX_HEIGHT, MAX_WIDTH, MIN_SIZE
@@ -157,6 +157,13 @@ footer{color:var(--muted);font-size:12px;padding:0 28px 24px;text-align:center}
 """
 
 
+def _when(start: float, end: float) -> str:
+    """``Nov 21, 2026 22:56 – Nov 22, 2026 22:56 UTC`` (the window the charts show)."""
+    fmt = "%b %d, %Y %H:%M"
+    return (f"{datetime.fromtimestamp(start, timezone.utc).strftime(fmt)} – "
+            f"{datetime.fromtimestamp(end, timezone.utc).strftime(fmt)} UTC")
+
+
 def _page(title: str, token: str, kind: str, duration: int, start: float, end: float, svgs: Iterable[str], *,
           wide: bool) -> web.Response:
     e = html.escape
@@ -169,7 +176,7 @@ def _page(title: str, token: str, kind: str, duration: int, start: float, end: f
         '<meta name=viewport content="width=device-width,initial-scale=1">'
         '<meta name=robots content="noindex"><meta name=referrer content="no-referrer">'
         f"<title>{e(title)} · Broadsheet</title><style>{_STYLE}</style></head><body>"
-        f'<header><div><h1>{e(title)}</h1><div class="when">{e(iso_seconds(start))} — {e(iso_seconds(end))} (UTC)</div>'
+        f'<header><div><h1>{e(title)}</h1><div class="when">{e(_when(start, end))}</div>'
         f'</div><nav aria-label="time range">{links}</nav></header>'
         f'<main class="{"wide" if wide else "grid"}">{figures}</main>'
         "<footer>Shared publicly with Broadsheet.</footer></body></html>\n")
