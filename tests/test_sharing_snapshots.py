@@ -209,7 +209,7 @@ async def test_a_snapshot_and_its_image_survive_a_restart(aiohttp_client, config
     (b'{"a": [1}', None),
 ])
 def test_close_brackets(body, completed):
-    from app.sharing.librato import close_brackets
+    from app.sharing.librato_params import close_brackets
     assert close_brackets(body) == completed
 
 

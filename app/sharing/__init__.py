@@ -7,7 +7,8 @@ from app.sharing.routing import routes
 from app.sharing.dialect import DIALECT
 from app.sharing.runner import job_runner
 
-from app.sharing import librato  # noqa: E402,F401  (modules that add routes)
+from app.sharing import librato_tokens  # noqa: E402,F401  (modules that add routes)
+from app.sharing import librato_snapshots  # noqa: E402,F401
 from app.sharing import pages  # noqa: E402,F401
 
 CONTEXTS = [job_runner]

@@ -27,10 +27,10 @@ from app.http import int_param, runtime
 from app.runtime import Runtime
 from app.sharing import render
 from app.sharing.commands import shares_view, snapshots_view
-from app.sharing.librato import target_exists
 from app.sharing.routing import routes
 from app.sharing.runner import BLOBS
 from projections.charts import Chart
+from projections.dashboards import Dashboard
 from projections.shares import Share
 from renderers import MAX_HEIGHT, MAX_WIDTH, MIN_SIZE
 
@@ -48,9 +48,25 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 
 def _share(rt: Runtime, token: str, kind: str) -> Share:
     s = shares_view(rt).get(token)
-    if s is None or s.target_kind != kind or not s.live(int(rt.now() * 1e6)) or not target_exists(rt, s):
+    if s is None or s.target_kind != kind or not s.live(int(rt.now() * 1e6)):
         raise NotFound("This share does not exist or is no longer public.")
     return s
+
+
+def _shared_chart(rt: Runtime, token: str) -> Chart:
+    s = _share(rt, token, "chart")
+    chart = charts_view(rt).get(s.org_id, s.target_id)
+    if chart is None:  # deleted: its tokens die with it
+        raise NotFound("This share does not exist or is no longer public.")
+    return chart
+
+
+def _shared_dashboard(rt: Runtime, token: str) -> Dashboard:
+    s = _share(rt, token, "dashboard")
+    dash = dashboards_view(rt).get(s.org_id, s.target_id)
+    if dash is None:
+        raise NotFound("This share does not exist or is no longer public.")
+    return dash
 
 
 def _window(request: web.Request, rt: Runtime) -> tuple[int, float, float]:
@@ -68,9 +84,7 @@ async def _svg(rt: Runtime, chart: Chart, start: float, end: float, width: int, 
 async def instrument_image(request: web.Request) -> web.Response:
     """A shared instrument as SVG or PNG (`duration`, `end_time`, `width`, `height`)."""
     rt = runtime(request)
-    s = _share(rt, request.match_info["token"], "chart")
-    chart = charts_view(rt).get(s.org_id, s.target_id)
-    assert chart is not None
+    chart = _shared_chart(rt, request.match_info["token"])
     _, start, end = _window(request, rt)
     width = _size(request, "width", render.WIDTH)
     height = _size(request, "height", render.HEIGHT)
@@ -92,27 +106,25 @@ def _size(request: web.Request, name: str, default: int) -> int:
 async def instrument_page(request: web.Request) -> web.Response:
     """A shared instrument's public page (`duration` in seconds, `end_time`)."""
     rt = runtime(request)
-    s = _share(rt, request.match_info["token"], "chart")
-    chart = charts_view(rt).get(s.org_id, s.target_id)
-    assert chart is not None
+    token = request.match_info["token"]
+    chart = _shared_chart(rt, token)
     duration, start, end = _window(request, rt)
     svg = await _svg(rt, chart, start, end, 960, 420)
-    return _page(chart.name, s.token, "instruments", duration, start, end, [svg], wide=True)
+    return _page(chart.name, token, "instruments", duration, start, end, [svg], wide=True)
 
 
 @routes.get(f"/share/dashboards/{TOKEN}")
 async def dashboard_page(request: web.Request) -> web.Response:
     """A shared dashboard's public page: every chart on it (`duration` in seconds, `end_time`)."""
     rt = runtime(request)
-    s = _share(rt, request.match_info["token"], "dashboard")
-    dash = dashboards_view(rt).get(s.org_id, s.target_id)
-    assert dash is not None
+    token = request.match_info["token"]
+    dash = _shared_dashboard(rt, token)
     duration, start, end = _window(request, rt)
     charts = charts_view(rt)
     tiles = sorted((t for t in dash.tiles if t.kind == "chart" and t.chart_id is not None), key=lambda t: (t.y, t.x))
-    shown = [c for c in (charts.get(s.org_id, t.chart_id) for t in tiles) if c is not None]  # type: ignore[arg-type]
+    shown = [c for c in (charts.get(dash.org_id, t.chart_id) for t in tiles if t.chart_id is not None) if c is not None]
     svgs = await asyncio.gather(*(_svg(rt, c, start, end, 600, 300) for c in shown))
-    return _page(dash.title, s.token, "dashboards", duration, start, end, svgs, wide=False)
+    return _page(dash.title, token, "dashboards", duration, start, end, svgs, wide=False)
 
 
 @routes.get("/share/snapshots/{image:[0-9a-f]+}.png")

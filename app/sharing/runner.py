@@ -48,7 +48,6 @@ class JobRunner:
         self._running: dict[int, asyncio.Task[None]] = {}
         self._idle = asyncio.Event()
         self._kinds: dict[str, Callable[[Job], Awaitable[Errors | None]]] = {SNAPSHOT_JOB: self._snapshot}
-        self.completed = 0  # jobs finished by this process (the benchmark reads it)
 
     def wake(self) -> None:
         self._idle.clear()
@@ -101,22 +100,27 @@ class JobRunner:
         if job is None or job.state not in ACTIVE:
             return
         await self._append(job, jev.JobStarted(job_id=job.id, attempt=job.attempts + 1))
-        job = jobs_view(self.rt).by_id(job_id)
-        assert job is not None
+        job = self._job(job_id)
         do = self._kinds.get(job.kind)
         try:
             errors = await do(job) if do is not None else {"kind": [f"{job.kind} is not a known job"]}
+        except (StoreClosed, ConcurrencyError):
+            raise  # not the job's fault: it stays owed and runs again
         except Invalid as exc:
             errors = {exc.field or "job": [exc.message]}
         except Exception as exc:  # noqa: BLE001 - the job fails with its reason; the server goes on
             log.exception("job %d failed", job.id)
             errors = {"job": [f"{type(exc).__name__}: {exc}"]}
         if errors:
-            await self._append(jobs_view(self.rt).by_id(job_id), jev.JobFailed(job_id=job_id, errors=errors))
-        self.completed += 1
+            await self._append(self._job(job_id), jev.JobFailed(job_id=job_id, errors=errors))
 
-    async def _append(self, job: Job | None, event: Event) -> None:
-        assert job is not None
+    def _job(self, job_id: int) -> Job:
+        job = jobs_view(self.rt).by_id(job_id)
+        if job is None:
+            raise LookupError(f"job {job_id} left the jobs view")
+        return job
+
+    async def _append(self, job: Job, event: Event) -> None:
         await self.rt.append([Pending(f"job-{job.id}", (event,), job.version)], actor=ACTOR)
 
     async def _snapshot(self, job: Job) -> Errors | None:
