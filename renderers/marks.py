@@ -10,7 +10,7 @@ import msgspec
 import numpy as np
 
 from .frame import Box
-from .reduce import FloatArray, Runs
+from .reduce import LIMIT, FloatArray, Runs
 
 
 class Stack(msgspec.Struct, frozen=True):
@@ -64,7 +64,7 @@ def stack(runs: list[Runs], columns: int) -> Stack:
     present = np.zeros((len(runs), grid.size), dtype=bool)
     for i, r in enumerate(runs):
         values[i], present[i] = _on_grid(r, grid)
-    upper = np.cumsum(np.where(present, values, 0.0), axis=0)
+    upper = np.clip(np.cumsum(np.where(present, values, 0.0), axis=0), -LIMIT, LIMIT)
     lower = np.vstack((np.zeros((1, grid.size)), upper[:-1]))
     return Stack(grid, lower, upper, present)
 
@@ -82,7 +82,9 @@ def _on_grid(r: Runs, grid: FloatArray) -> tuple[FloatArray, np.ndarray]:
     following = np.clip(left + 1, 0, n - 1)
     exact = (left >= 0) & (r.x[safe] == grid)
     inside = (left >= 0) & (left < n - 1) & (run_id[safe] == run_id[following])
-    return np.interp(grid, r.x, r.y), exact | inside
+    # Points closer than float precision can make interpolation overflow; clamp like the data.
+    values = np.clip(np.nan_to_num(np.interp(grid, r.x, r.y)), -LIMIT, LIMIT)
+    return values, exact | inside
 
 
 def stack_range(s: Stack) -> tuple[float, float] | None:

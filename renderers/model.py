@@ -20,6 +20,9 @@ MIN_SIZE = 50
 MAX_WIDTH = 4000
 MAX_HEIGHT = 4000
 
+# The shortest time window, a microsecond: below it the x scale would divide by nearly nothing.
+MIN_SPAN = 1e-6
+
 Kind = Literal["line", "stacked", "bignumber"]
 Summary = Literal["last", "average", "sum", "min", "max", "count"]
 KINDS: frozenset[str] = frozenset({"line", "stacked", "bignumber"})
@@ -84,8 +87,8 @@ def check_spec(spec: ChartSpec) -> None:
     for field, value in (("start", spec.start), ("end", spec.end)):
         if not isinstance(value, (int, float)) or not _FIRST_TIME <= value <= _LAST_TIME:
             raise RenderError(field, "must be a finite time between years 1 and 9999")
-    if not spec.end > spec.start:
-        raise RenderError("end", "must be after start")
+    if not spec.end - spec.start >= MIN_SPAN:
+        raise RenderError("end", "must be at least a microsecond after start")
     for series in spec.series:
         _check_series(series)
 

@@ -35,7 +35,7 @@ def series(draw: st.DrawFn, start: float, end: float) -> SeriesData:
 @st.composite
 def charts(draw: st.DrawFn) -> ChartSpec:
     start = draw(st.floats(-1e9, 4e9))
-    span = draw(st.sampled_from([0.5, 10.0, 600.0, 86400.0, 30 * 86400.0, 3e8]))
+    span = draw(st.sampled_from([0.001, 0.5, 10.0, 600.0, 86400.0, 30 * 86400.0, 3e8]))
     return ChartSpec(
         title=draw(st.text(max_size=60)),
         kind=draw(st.sampled_from(["line", "stacked", "bignumber"])),

@@ -76,6 +76,12 @@ def test_gaps_start_new_runs_when_dense_and_when_sparse() -> None:
         assert len(reduce_series(kept, np.ones(kept.size), 0.0, 100.0, 100).bounds()) == 2, n
 
 
+def test_a_single_missing_value_breaks_a_sparse_line() -> None:
+    values = np.ones(20)
+    values[10] = np.nan
+    assert [b - a for a, b in reduce_series(np.arange(20.0), values, 0.0, 19.0, 100).bounds()] == [10, 9]
+
+
 def test_input_arrays_are_not_written() -> None:
     times = np.linspace(0.0, 1.0, 10_000)
     values = np.where(np.arange(10_000) % 7 == 0, np.inf, 1.0)

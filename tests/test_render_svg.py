@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from renderers import MAX_HEIGHT, MAX_WIDTH, MIN_SIZE, RenderError, SeriesData, check_size, render_svg
-from tests.test_render_factories import DAY, END, SVG, parse, path_points, spec, texts, walk, with_class
+from tests.test_render_factories import DAY, END, SVG, coordinates, parse, path_points, spec, texts, walk, with_class
 
 
 def test_line_with_one_series_draws_one_path_and_no_legend() -> None:
@@ -78,7 +78,7 @@ def test_a_single_point_is_drawn_as_a_dot() -> None:
 def test_missing_values_and_long_silences_break_the_line() -> None:
     times = np.linspace(END - DAY, END, 200)
     values = np.sin(times / 3000)
-    values[50:60] = np.nan
+    values[50:52] = np.nan  # too short to be a gap in time: the NaNs themselves break the line
     nan_gap = render_svg(spec(SeriesData("s", times, values)))
     silent = np.concatenate((times[:100], times[150:]))
     time_gap = render_svg(spec(SeriesData("s", silent, np.sin(silent / 3000))))
@@ -101,6 +101,14 @@ def test_negative_values_get_a_zero_line_and_negative_ticks() -> None:
     assert "0°C" in labels
     assert any(label.startswith("-") for label in labels)
     assert with_class(root, "zero")
+
+
+def test_huge_values_stay_on_the_canvas() -> None:
+    times = np.linspace(END - DAY, END, 3)
+    huge = [SeriesData(f"s{i}", times, np.array([1e308, -1e308, 1e308])) for i in range(3)]
+    for kind in ("line", "stacked", "bignumber"):
+        root = parse(render_svg(spec(*huge, kind=kind)))
+        assert all(-2 <= n <= 602 for n in coordinates(root)), kind
 
 
 def test_value_ticks_abbreviate_large_numbers() -> None:
