@@ -129,6 +129,7 @@ class RenderCache:
         self._bytes: OrderedDict[str, bytes] = OrderedDict()
         self._size = 0
         self._memo: OrderedDict[tuple[object, ...], str] = OrderedDict()
+        self._front: OrderedDict[tuple[object, ...], tuple[Chart, RenderParams, str]] = OrderedDict()
         self._inflight: dict[str, asyncio.Future[bytes]] = {}
         self.renders = 0  # how many images were drawn (a test and the benchmark read it)
         self.busy = asyncio.Event()  # set while at least one image is being drawn
@@ -148,6 +149,20 @@ class RenderCache:
         if len(self._memo) > self.max_memo:
             self._memo.popitem(last=False)
         return Prepared(etag, series)
+
+    def recall(self, key: tuple[object, ...]) -> tuple[Chart, RenderParams, Prepared] | None:
+        """What a dialect resolved for a raw request key (path, query, log position, now step):
+        a repeated public request skips parsing and lookups altogether."""
+        hit = self._front.get(key)
+        if hit is None:
+            return None
+        self._front.move_to_end(key)
+        return hit[0], hit[1], Prepared(hit[2], None)
+
+    def remember(self, key: tuple[object, ...], chart: Chart, p: RenderParams, prepared: Prepared) -> None:
+        self._front[key] = (chart, p, prepared.etag)  # never the series: the memo must stay small
+        if len(self._front) > self.max_memo:
+            self._front.popitem(last=False)
 
     def cached(self, etag: str) -> bytes | None:
         body = self._bytes.get(etag)
