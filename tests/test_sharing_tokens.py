@@ -197,3 +197,22 @@ async def test_the_audit_shows_who_created_and_who_revoked_each_token(client):
     actor = mine[0][1]
     assert mine == [("share.created", actor), ("share.revoked", actor)]
     assert actor.startswith("key-") and int(actor[4:]) in [k["id"] for k in keys["keys"]]
+
+
+async def test_renders_that_miss_the_cache_are_bounded(client):
+    import contextlib
+
+    from app.sharing.runner import SLOTS
+
+    auth = await librato_org(client)
+    tok = (await token(client, auth, "instrument", (await instrument(client, auth))["id"]))["token"]
+    assert (await client.get(f"/share/instruments/{tok}.svg?duration=600")).status == 200  # now cached
+    slots = client.app[SLOTS]
+    slots.queue = 0
+    async with contextlib.AsyncExitStack() as busy:
+        for _ in range(slots.limit):  # every slot busy, and no room to wait
+            await busy.enter_async_context(slots.take())
+        r = await client.get(f"/share/instruments/{tok}.svg?duration=7200")
+        assert r.status == 429 and r.headers["Retry-After"] == "1" and r.content_type == "text/html"
+        assert (await client.get(f"/share/instruments/{tok}.svg?duration=600")).status == 200
+    assert (await client.get(f"/share/instruments/{tok}.svg?duration=7200")).status == 200

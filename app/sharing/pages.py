@@ -28,7 +28,7 @@ from app.runtime import Runtime
 from app.sharing import render
 from app.sharing.commands import shares_view, snapshots_view
 from app.sharing.routing import routes
-from app.sharing.runner import BLOBS
+from app.sharing.runner import BLOBS, SLOTS
 from projections.charts import Chart
 from projections.dashboards import Dashboard
 from projections.shares import Share
@@ -75,8 +75,9 @@ def _window(request: web.Request, rt: Runtime) -> tuple[int, float, float]:
     return duration, start, end
 
 
-async def _svg(rt: Runtime, chart: Chart, start: float, end: float, width: int, height: int) -> str:
-    body, _ = await render.cached(rt, chart, start, end, fmt="svg", width=width, height=height)
+async def _svg(request: web.Request, chart: Chart, start: float, end: float, width: int, height: int) -> str:
+    body, _ = await render.cached(runtime(request), request.app[SLOTS], chart, start, end, fmt="svg", width=width,
+                                  height=height)
     return body.decode("utf-8")
 
 
@@ -89,7 +90,7 @@ async def instrument_image(request: web.Request) -> web.Response:
     width = _size(request, "width", render.WIDTH)
     height = _size(request, "height", render.HEIGHT)
     fmt = request.match_info["ext"]
-    body, etag = await render.cached(rt, chart, start, end, fmt=fmt, width=width, height=height)
+    body, etag = await render.cached(rt, request.app[SLOTS], chart, start, end, fmt=fmt, width=width, height=height)
     headers = {"ETag": etag, "Cache-Control": "no-cache", "Referrer-Policy": "no-referrer",
                "X-Content-Type-Options": "nosniff"}
     if etag_matches(request.headers.get("If-None-Match"), etag):
@@ -109,7 +110,7 @@ async def instrument_page(request: web.Request) -> web.Response:
     token = request.match_info["token"]
     chart = _shared_chart(rt, token)
     duration, start, end = _window(request, rt)
-    svg = await _svg(rt, chart, start, end, 960, 420)
+    svg = await _svg(request, chart, start, end, 960, 420)
     return _page(chart.name, token, "instruments", duration, start, end, [svg], wide=True)
 
 
@@ -123,7 +124,7 @@ async def dashboard_page(request: web.Request) -> web.Response:
     charts = charts_view(rt)
     tiles = sorted((t for t in dash.tiles if t.kind == "chart" and t.chart_id is not None), key=lambda t: (t.y, t.x))
     shown = [c for c in (charts.get(dash.org_id, t.chart_id) for t in tiles if t.chart_id is not None) if c is not None]
-    svgs = await asyncio.gather(*(_svg(rt, c, start, end, 600, 300) for c in shown))
+    svgs = await asyncio.gather(*(_svg(request, c, start, end, 600, 300) for c in shown))
     return _page(dash.title, token, "dashboards", duration, start, end, svgs, wide=False)
 
 

@@ -4,13 +4,16 @@ chart renderer's (``app.charts.render``)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
+from collections.abc import AsyncIterator
 
 import msgspec
 
 from app.charts.data import Sampling, sampling
 from app.charts.render import cache_for, check_params, default_now, render_chart
-from app.errors import Invalid
+from app.errors import DomainError, Invalid
 from app.runtime import Runtime
 from app.times import MIN_TIME, parse_time
 from projections.charts import Chart
@@ -77,13 +80,50 @@ def as_asked(chart: Chart, kind: str, sources: tuple[str, ...]) -> Chart:
     return msgspec.structs.replace(chart, kind=kind, series=series)
 
 
-async def cached(rt: Runtime, chart: Chart, start: float, end: float, *, fmt: str, width: int = WIDTH,
-                 height: int = HEIGHT) -> tuple[bytes, str]:
-    """The chart drawn (or taken from the render cache) and its ETag."""
+class TooBusy(DomainError):
+    """More public renders are waiting than the server lets wait: try again shortly (429)."""
+
+    kind = "rate_limited"
+
+
+class RenderSlots:
+    """Bounds the public renders that miss the cache: ``limit`` drawing at once, at most
+    ``queue`` waiting; beyond that a request is refused (TooBusy) instead of piling up in the
+    executor. A public page is the one place where anyone can ask for new drawings (each
+    ``duration``/``end_time`` is a new picture)."""
+
+    def __init__(self, limit: int = 4, queue: int = 64) -> None:
+        self._slots = asyncio.Semaphore(limit)
+        self.limit = limit
+        self.queue = queue
+        self.waiting = 0
+
+    @contextlib.asynccontextmanager
+    async def take(self) -> AsyncIterator[None]:
+        if self._slots.locked() and self.waiting >= self.queue:
+            raise TooBusy("too many charts are being drawn right now; try again in a moment")
+        self.waiting += 1
+        try:
+            await self._slots.acquire()
+        finally:
+            self.waiting -= 1
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+
+async def cached(rt: Runtime, slots: RenderSlots, chart: Chart, start: float, end: float, *, fmt: str,
+                 width: int = WIDTH, height: int = HEIGHT) -> tuple[bytes, str]:
+    """The chart from the render cache, or drawn within ``slots``; and its ETag."""
     p = check_params(start, end, width, height, fmt, sampling_for(int(end - start) or 1), rt.now())
     cache = cache_for(rt)
     prepared = cache.prepare(rt, chart, p)
-    return await cache.body(rt, chart, p, prepared), prepared.etag
+    body = cache.cached(prepared.etag)
+    if body is None:
+        async with slots.take():
+            body = await cache.body(rt, chart, p, prepared)
+    return body, prepared.etag
 
 
 async def snapshot_png(rt: Runtime, chart: Chart, start: float, end: float, width: int, height: int) -> bytes:
