@@ -135,3 +135,31 @@ async def test_device_key_is_forbidden(client):
     r = await client.post("/v2/charts", headers=m2x(device_key),
                           json={"name": "x", "series": [{"device": dev, "stream": "temperature"}]})
     assert r.status == 403 and await r.json() == FORBIDDEN
+
+
+def test_real_m2x_client_raw_calls(live_server):
+    """m2x 5.5.0 has no charts API: its raw get/post/put/delete reach ours unchanged (the
+    session sends X-M2X-KEY on the public render too, which must simply be ignored)."""
+    import requests
+    from m2x.client import M2XClient
+
+    from tests.conftest import live_org_key
+    from tests.m2x_chart_factories import png_size
+
+    c = M2XClient(key=live_org_key(live_server, "acme")["key"], endpoint=live_server.url)
+    d = c.create_device(name="boiler", visibility="private")
+    d.create_stream("temperature", type="numeric").add_value(21.5)
+    chart = c.post("charts", data={"name": "Boiler", "series": [{"device": d.id, "stream": "temperature"}]})
+    assert chart["url"] == f"{live_server.url}/v2/charts/{chart['id']}"
+    assert [x["id"] for x in c.get("charts", params={"device": d.id})["charts"]] == [chart["id"]]
+    assert c.get(f"charts/{chart['id']}")["name"] == "Boiler"
+    png = c.get(f"charts/{chart['id']}.png", params={"width": 300, "height": 200})
+    assert png.headers["Content-Type"] == "image/png" and png_size(png.content) == (300, 200)
+    assert c.put(f"charts/{chart['id']}", data={"name": "Kettle", "series": chart["series"]}) is None
+    assert c.delete(f"charts/{chart['id']}") is None
+    try:
+        c.get(f"charts/{chart['id']}")
+    except requests.exceptions.HTTPError as err:
+        assert err.response.status_code == 404
+    else:
+        raise AssertionError("a deleted chart was found")

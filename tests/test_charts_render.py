@@ -1,0 +1,83 @@
+"""render_chart, the one way any chart is drawn (M2X renders now, Librato chart tokens and
+snapshots later): a Librato instrument's source globs, group functions and breakouts, over data
+written through the Librato API."""
+
+from __future__ import annotations
+
+import base64
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from app.charts import commands
+from app.charts.data import Sampling, chart_series, sampling
+from app.charts.render import check_params, render_chart
+from app.errors import Invalid
+from app.http import RUNTIME
+from tests.conftest import make_org_key
+from tests.m2x_chart_factories import png_size
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+async def _instrument(client, streams):
+    made = await make_org_key(client, "acme")
+    token = base64.b64encode(f"{made['email']}:{made['key']}".encode()).decode()
+    h = {"Authorization": f"Basic {token}"}
+    t0 = int(time.time()) // 60 * 60 - 3600
+    gauges = []
+    for i in range(10):
+        for source, value in (("web-1", 1.0), ("web-2", 10.0), ("db-1", 100.0)):
+            gauges.append({"name": "cpu", "source": source, "value": value + i, "measure_time": t0 + i * 60})
+    r = await client.post("/v1/metrics", json={"gauges": gauges}, headers=h)
+    assert r.status < 300, await r.text()
+    r = await client.post("/v1/instruments", json={"name": "CPU", "streams": streams}, headers=h)
+    assert r.status == 201, await r.text()
+    rt = client.server.app[RUNTIME]
+    return rt, rt["charts"].get(made["org"]["id"], (await r.json())["id"]), t0
+
+
+async def test_glob_grouped_by_sum(client):
+    rt, chart, t0 = await _instrument(client, [{"metric": "cpu", "source": "web-*", "group_function": "sum"}])
+    (series,) = chart_series(rt, chart, t0 - 1, t0 + 3600, Sampling())
+    assert series.name == "cpu"
+    assert list(series.times) == [t0 + i * 60 for i in range(10)]
+    assert list(series.values) == [11.0 + 2 * i for i in range(10)]  # web-1 + web-2, db-1 left out
+
+
+async def test_glob_broken_out_and_exact_source(client):
+    rt, chart, t0 = await _instrument(client, [{"metric": "cpu", "source": "web-*", "group_function": "breakout"},
+                                               {"metric": "cpu", "source": "db-1", "name": "database"}])
+    series = chart_series(rt, chart, t0 - 1, t0 + 3600, Sampling())
+    assert [s.name for s in series] == ["cpu (web-1)", "cpu (web-2)", "database"]
+    assert [float(s.values[0]) for s in series] == [1.0, 10.0, 100.0]
+    svg = (await render_chart(rt, chart, t0 - 60, t0 + 660, fmt="svg")).decode()
+    root = ET.fromstring(svg)
+    text = " ".join("".join(el.itertext()) for el in root.iter(f"{SVG}text"))
+    assert "cpu (web-1)" in text and "database" in text
+    png = await render_chart(rt, chart, t0 - 60, t0 + 660, width=400, height=200, fmt="png")
+    assert png_size(png) == (400, 200)
+
+
+async def test_average_by_default_and_sampled(client):
+    rt, chart, t0 = await _instrument(client, [{"metric": "cpu", "source": "*"}])
+    (series,) = chart_series(rt, chart, t0 - 1, t0 + 3600, Sampling())
+    assert list(series.values) == [37.0 + i for i in range(10)]  # mean of 1, 10, 100 (+i)
+    (hourly,) = chart_series(rt, chart, t0 - 1, t0 + 3600, sampling("max", 3600))
+    # each source sampled first (its max per hour), then the sources averaged: (10 + 19 + 109) / 3
+    assert len(hourly.times) <= 2 and float(hourly.values.max()) == 46.0
+
+
+async def test_bad_render_parameters(client):
+    rt, chart, t0 = await _instrument(client, [{"metric": "cpu"}])
+    for kwargs in ({"fmt": "gif"}, {"width": 10}, {"height": 5000}, {"start": t0, "end": t0}):
+        with pytest.raises(Invalid):
+            await render_chart(rt, chart, **{"start": t0, "end": t0 + 60, **kwargs})
+    for args in (("median",), ("avg", 0), ("values", 60, 0)):
+        with pytest.raises(Invalid):
+            sampling(*args)
+    assert sampling("values", 60, 50_000).limit == 10_000
+    with pytest.raises(Invalid):
+        check_params(float("nan"), 1.0, 600, 300, "png", Sampling(), 0.0)
+    assert commands.charts_view(rt).by_uid_any(chart.uid) is chart
