@@ -49,8 +49,11 @@ def summarise(series: SeriesData, start: float, end: float, summary: str) -> flo
         return float(finite.size)
     if summary == "last":
         return float(finite[-1])
-    reducer = {"average": np.mean, "sum": np.sum, "min": np.min, "max": np.max}[summary]
-    return float(reducer(finite))
+    if summary == "average":
+        return float(finite.mean())
+    if summary == "sum":
+        return float(finite.sum())
+    return float(finite.min() if summary == "min" else finite.max())
 
 
 def big_number(spec: ChartSpec, value: float, series: SeriesData, area: Box) -> BigNumber:

@@ -12,7 +12,7 @@ from .bignumber import BigNumber, big_number, summarise
 from .frame import Box, LegendItem, Rows, Text, horizontal, vertical
 from .marks import Mark, Plane, band_mark, line_mark, run_range, stack, stack_range
 from .model import ChartSpec, check_spec
-from .reduce import reduce_series
+from .reduce import How, reduce_series
 from .scales import ValueScale, tick_target, value_scale
 from .timescale import time_ticks
 
@@ -49,7 +49,7 @@ def lay_out(spec: ChartSpec) -> Layout:
         return _bignumber(spec)
     # Reduce at the canvas width: at least one column per plot pixel, whatever the margins.
     columns = spec.width
-    how = "mean" if spec.kind == "stacked" else "extremes"
+    how: How = "mean" if spec.kind == "stacked" else "extremes"
     runs = [reduce_series(s.times, s.values, spec.start, spec.end, columns, how) for s in spec.series]
     stacked = stack(runs, columns) if spec.kind == "stacked" else None
     span = stack_range(stacked) if stacked is not None else run_range(runs)
@@ -69,7 +69,7 @@ def lay_out(spec: ChartSpec) -> Layout:
         spec.width, spec.height, spec.kind, spec.title, rows.title, plot,
         x_ticks=_x_ticks(spec, rows, plot),
         y_ticks=_y_ticks(spec, scale, plane),
-        zero_y=float(plane.py(0.0)) if scale.lo < 0 < scale.hi else None,
+        zero_y=plane.y_of(0.0) if scale.lo < 0 < scale.hi else None,
         marks=tuple(m for m in marks if m.paths or m.dots),
         legend=rows.legend,
     )  # fmt: skip
@@ -88,7 +88,7 @@ def _y_labels(spec: ChartSpec, scale: ValueScale) -> list[str]:
 def _y_ticks(spec: ChartSpec, scale: ValueScale, plane: Plane) -> tuple[AxisTick, ...]:
     ticks = []
     for tick in scale.ticks:
-        at = float(plane.py(tick.value))
+        at = plane.y_of(tick.value)
         label = Text(plane.plot.x - 6, at + 4, tick.label, "end") if spec.width >= 150 else None
         ticks.append(AxisTick(at, label))
     return tuple(ticks)

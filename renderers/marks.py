@@ -46,6 +46,9 @@ class Plane(msgspec.Struct, frozen=True):
     def py(self, y: FloatArray) -> FloatArray:
         return self.plot.y + (self.hi - y) * (self.plot.h / (self.hi - self.lo))
 
+    def y_of(self, value: float) -> float:
+        return self.plot.y + (self.hi - value) * (self.plot.h / (self.hi - self.lo))
+
 
 def run_range(runs: list[Runs]) -> tuple[float, float] | None:
     """The smallest and largest value drawn, or None when nothing is."""
@@ -58,8 +61,8 @@ def run_range(runs: list[Runs]) -> tuple[float, float] | None:
 def stack(runs: list[Runs], columns: int) -> Stack:
     """Stack series on the union of their points (or on column centres when that is finer than
     the plot). A series counts as 0 where it has no data, and its own band is left out there."""
-    xs = np.unique(np.concatenate([r.x for r in runs])) if runs else np.empty(0)
-    grid = xs if xs.size <= 2 * columns else np.arange(columns) + 0.5
+    xs: FloatArray = np.unique(np.concatenate([r.x for r in runs])) if runs else np.empty(0)
+    grid: FloatArray = xs if xs.size <= 2 * columns else np.arange(columns, dtype=np.float64) + 0.5
     values = np.zeros((len(runs), grid.size))
     present = np.zeros((len(runs), grid.size), dtype=bool)
     for i, r in enumerate(runs):

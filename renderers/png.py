@@ -6,7 +6,7 @@ cairosvg holds the CPU for tens of milliseconds, so servers call this from an ex
 
 from __future__ import annotations
 
-import cairosvg
+import cairosvg  # type: ignore[import-untyped]
 
 
 def svg_to_png(svg: str) -> bytes:

@@ -103,7 +103,7 @@ def _dense(t: FloatArray, v: FloatArray, start: float, end: float, columns: int,
     # fmax ignore NaN); runs break at every column without a finite point.
     seg = lo[filled]
     gaps = np.flatnonzero(np.diff(filled) > 1) + 1
-    centres = filled + 0.5
+    centres = filled.astype(np.float64) + 0.5
     if how == "mean":
         finite_v = np.where(np.isnan(v), 0.0, v) if counts.sum() != t.size else v
         with np.errstate(over="ignore", invalid="ignore"):  # huge sums are clamped just below

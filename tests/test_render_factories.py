@@ -45,7 +45,7 @@ _GEOMETRY = ("x", "y", "cx", "cy", "r", "width", "height", "d", "dx", "font-size
 
 def coordinates(root: ET.Element) -> list[float]:
     """Every number in every geometric attribute of the document."""
-    found = []
+    found: list[float] = []
     for el in root.iter():
         for name in _GEOMETRY:
             value = el.get(name)

@@ -22,7 +22,9 @@ def test_time_ticks_at_every_span_from_seconds_to_years_are_three_to_ten() -> No
 
 
 def test_time_labels_are_utc_and_fit_the_step() -> None:
-    labels = lambda span: [t.label for t in time_ticks(START, START + span, 540, 6.8)]  # noqa: E731
+    def labels(span: float) -> list[str]:
+        return [t.label for t in time_ticks(START, START + span, 540, 6.8)]
+
     assert labels(10) == ["22:15:24", "22:15:26", "22:15:28", "22:15:30", "22:15:32"]
     assert labels(3600)[:2] == ["22:20", "22:30"]
     assert "Nov 15" in labels(86400)  # midnight shows the date
