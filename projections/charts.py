@@ -90,7 +90,7 @@ class Charts:
     def by_uid_any(self, uid: str) -> Chart | None:
         return self.by_uid.get(uid)
 
-    def list(self, org_id: int, origin: str | None = None) -> list[Chart]:
+    def of_org(self, org_id: int, origin: str | None = None) -> list[Chart]:
         """An organization's charts in id order, optionally of one origin."""
         return sorted((c for c in self.state.charts.values()
                        if c.org_id == org_id and (origin is None or c.origin == origin)), key=lambda c: c.id)

@@ -99,10 +99,10 @@ class Dashboards:
     def by_uid_any(self, uid: str) -> Dashboard | None:
         return self.by_uid.get(uid)
 
-    def list(self, org_id: int, origin: str | None = None) -> list[Dashboard]:
+    def of_org(self, org_id: int, origin: str | None = None) -> list[Dashboard]:
         return sorted((d for d in self.state.dashboards.values()
                        if d.org_id == org_id and (origin is None or d.origin == origin)), key=lambda d: d.id)
 
     def holding(self, org_id: int, chart_id: int) -> list[Dashboard]:
         """The dashboards of this organization with a tile showing this chart."""
-        return [d for d in self.list(org_id) if chart_id in d.chart_ids()]
+        return [d for d in self.of_org(org_id) if chart_id in d.chart_ids()]

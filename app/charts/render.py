@@ -27,6 +27,7 @@ from app.charts.data import Sampling, chart_series
 from app.errors import Invalid
 from app.runtime import Runtime
 from projections.charts import Chart
+from renderers.model import Kind
 from renderers import ChartSpec, RenderError, SeriesData, check_size, render_svg, svg_to_png
 
 FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
@@ -79,8 +80,8 @@ def spec_for(chart: Chart, series: Sequence[SeriesData], p: RenderParams) -> Cha
     summary = "last"
     if chart.kind == "bignumber" and not chart.attributes.get("use_last_value", True) and chart.series:
         summary = _SUMMARY.get(chart.series[0].summary_function or "average", "average")
-    return ChartSpec(title=chart.name, kind=chart.kind if chart.kind in ("line", "stacked", "bignumber") else "line",
-                     series=tuple(series), width=p.width, height=p.height, start=p.start, end=p.end,
+    kind: Kind = "stacked" if chart.kind == "stacked" else "bignumber" if chart.kind == "bignumber" else "line"
+    return ChartSpec(title=chart.name, kind=kind, series=tuple(series), width=p.width, height=p.height, start=p.start, end=p.end,
                      unit=units.pop() if len(units) == 1 else "", summary=summary)  # type: ignore[arg-type]
 
 

@@ -49,7 +49,7 @@ def _tiles(rt: Runtime, org_id: int, raw: Any) -> tuple[Tile, ...]:
 async def list_dashboards(request: web.Request) -> web.Response:
     """List legacy dashboards (paginated)."""
     p = auth.librato(request, "dashboard:read")
-    mine = commands.dashboards_view(runtime(request)).list(p.org_id, "legacy")
+    mine = commands.dashboards_view(runtime(request)).of_org(p.org_id, "legacy")
     return paginate(request, "dashboards", mine, render=dashboard_json,
                     orderby={"id": lambda d: d.id, "name": lambda d: (d.title.lower(), d.id),
                              "updated_at": lambda d: (d.updated_at, d.id)})

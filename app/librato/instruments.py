@@ -44,7 +44,7 @@ def _find(request: web.Request, p: auth.Principal) -> Chart:
 async def list_instruments(request: web.Request) -> web.Response:
     """List instruments (paginated; `orderby=updated_at|name|id`, `name` filters by substring)."""
     p = auth.librato(request, "charts:read")
-    mine = commands.charts_view(runtime(request)).list(p.org_id, "instrument")
+    mine = commands.charts_view(runtime(request)).of_org(p.org_id, "instrument")
     needle = request.query.get("name", "").lower()
     found = [c for c in mine if needle in c.name.lower()]
     return paginate(request, "instruments", found, total=len(mine), render=instrument_json,

@@ -86,7 +86,7 @@ async def list_spaces(request: web.Request) -> web.Response:
     """List spaces (paginated; `name` filters by substring, case-insensitive)."""
     p = auth.librato(request, "dashboard:read")
     rt = runtime(request)
-    mine = commands.dashboards_view(rt).list(p.org_id, "space")
+    mine = commands.dashboards_view(rt).of_org(p.org_id, "space")
     needle = request.query.get("name", "").lower()
     found = [d for d in mine if needle in d.title.lower()]
     charts = commands.charts_view(rt)

@@ -122,7 +122,7 @@ async def list_charts(request: web.Request) -> web.Response:
     """List the account's charts; `device` lists only the charts that plot that device."""
     p = access.master(request, "charts:read")
     device = request.query.get("device")
-    charts = commands.charts_view(runtime(request)).list(p.org_id, "m2x")
+    charts = commands.charts_view(runtime(request)).of_org(p.org_id, "m2x")
     if device:
         charts = [c for c in charts if any(s.source == device for s in c.series)]
     base = _base(request)
