@@ -12,7 +12,7 @@ values of different lengths, or times not ascending).
 
 What is drawn:
 - line: one path per series; a NaN, or a time step over 5x the series' typical step, breaks the
-  line; a run too short to see as a line gets a dot. Series denser than 4 points per pixel
+  line; a run too short to see as a line gets a dot. Series denser than 2 points per pixel
   column are reduced to each column's min and max, so every peak survives.
 - stacked: bands on each other in series order; a series without data at a time counts as 0
   there and its band is left out (negative values stack downwards from the running total).

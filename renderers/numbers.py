@@ -37,7 +37,12 @@ def decimals_for(step: float) -> int:
     """How many decimals tell apart ticks `step` apart (step already divided by its prefix)."""
     if step <= 0 or not math.isfinite(step):
         return 0
-    return max(0, -math.floor(math.log10(step) + 1e-9))
+    first = max(0, -math.floor(math.log10(step) + 1e-9))
+    for decimals in range(first, first + 3):  # 2.5 needs one more than 2, 0.25 one more than 0.2
+        scaled = step * 10.0**decimals
+        if abs(scaled - round(scaled)) <= 1e-6 * scaled:
+            return decimals
+    return first + 2
 
 
 def format_significant(value: float, unit: str = "", digits: int = 3) -> str:

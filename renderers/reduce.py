@@ -1,6 +1,6 @@
 """Series reduced to what a plot of `columns` pixels can show, with their gaps.
 
-Sparse series (a few points per pixel column at most) keep every finite point. Dense ones keep,
+Sparse series (at most two points per pixel column) keep every finite point. Dense ones keep,
 per pixel column, its minimum and maximum (or its mean, for stacking), so that every peak and
 trough survives and a million points cost one vectorised pass instead of a million path
 commands. Either way the result is a handful of runs: polylines to draw without a break.
@@ -18,8 +18,9 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 How = Literal["extremes", "mean"]
 
-# Above this many points per column on average a series is reduced per column.
-DENSE_PER_COLUMN = 4
+# Above this many points per column on average a series is reduced per column: two points
+# (min and max) per column then draw the same pixels as all of them.
+DENSE_PER_COLUMN = 2
 # A time step this many times the typical one is a gap, drawn as a break in the line.
 GAP_FACTOR = 5.0
 # Values are clamped to +-LIMIT so that stacking and pixel arithmetic cannot overflow.

@@ -1,4 +1,4 @@
-"""The value axis: a nice domain and ticks at 1, 2 or 5 times a power of ten."""
+"""The value axis: a nice domain and ticks at 1, 2, 2.5 or 5 times a power of ten."""
 
 from __future__ import annotations
 
@@ -26,10 +26,10 @@ class ValueScale(msgspec.Struct, frozen=True):
 
 
 def nice_step(span: float, target: int) -> float:
-    """The 1/2/5 x 10^k step that cuts `span` into about `target` intervals."""
+    """The 1/2/2.5/5 x 10^k step that cuts `span` into at most about `target` intervals."""
     raw = span / max(target, 1)
     magnitude = 10.0 ** math.floor(math.log10(raw))
-    for multiple in (1.0, 2.0, 5.0):
+    for multiple in (1.0, 2.0, 2.5, 5.0):
         if raw <= multiple * magnitude * 1.0000001:
             return multiple * magnitude
     return 10.0 * magnitude
