@@ -202,12 +202,12 @@ async def test_the_audit_shows_who_created_and_who_revoked_each_token(client):
 async def test_renders_that_miss_the_cache_are_bounded(client):
     import contextlib
 
-    from app.sharing.runner import SLOTS
+    from app.sharing.runner import RENDERS
 
     auth = await librato_org(client)
     tok = (await token(client, auth, "instrument", (await instrument(client, auth))["id"]))["token"]
     assert (await client.get(f"/share/instruments/{tok}.svg?duration=600")).status == 200  # now cached
-    slots = client.app[SLOTS]
+    slots = client.app[RENDERS].slots
     slots.queue = 0
     async with contextlib.AsyncExitStack() as busy:
         for _ in range(slots.limit):  # every slot busy, and no room to wait
@@ -216,3 +216,26 @@ async def test_renders_that_miss_the_cache_are_bounded(client):
         assert r.status == 429 and r.headers["Retry-After"] == "1" and r.content_type == "text/html"
         assert (await client.get(f"/share/instruments/{tok}.svg?duration=600")).status == 200
     assert (await client.get(f"/share/instruments/{tok}.svg?duration=7200")).status == 200
+
+
+async def test_a_picture_is_reused_for_a_moment_then_shows_new_data(client):
+    from app.sharing.runner import RENDERS
+
+    auth = await librato_org(client)
+    now = time.time()
+    await points(client, auth, now - 1200, [1, 2, 3])
+    inst = await instrument(client, auth)
+    tok = (await token(client, auth, "instrument", inst["id"]))["token"]
+    path = f"/share/instruments/{tok}.svg?duration=3600&end_time={int(now) + 60}"
+    renders = client.app[RENDERS]
+    renders.fresh = 3600.0  # every later request falls within the moment
+    first = (await client.get(path)).headers["ETag"]
+    await points(client, auth, now - 600, [42])
+    assert (await client.get(path)).headers["ETag"] == first  # coalesced: drawn once
+    renders.fresh = 0.0
+    second = (await client.get(path)).headers["ETag"]
+    assert second != first  # the new point shows
+    r = await client.put(f"/v1/instruments/{inst['id']}", headers=auth, json={"name": "renamed"})
+    assert r.status == 204
+    renders.fresh = 3600.0
+    assert (await client.get(path)).headers["ETag"] != second  # an edit of the chart shows at once

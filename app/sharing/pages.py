@@ -28,7 +28,7 @@ from app.runtime import Runtime
 from app.sharing import render
 from app.sharing.commands import shares_view, snapshots_view
 from app.sharing.routing import routes
-from app.sharing.runner import BLOBS, SLOTS
+from app.sharing.runner import BLOBS, RENDERS
 from projections.charts import Chart
 from projections.dashboards import Dashboard
 from projections.shares import Share
@@ -76,8 +76,8 @@ def _window(request: web.Request, rt: Runtime) -> tuple[int, float, float]:
 
 
 async def _svg(request: web.Request, chart: Chart, start: float, end: float, width: int, height: int) -> str:
-    body, _ = await render.cached(runtime(request), request.app[SLOTS], chart, start, end, fmt="svg", width=width,
-                                  height=height)
+    body, _ = await request.app[RENDERS].get(runtime(request), chart, start, end, fmt="svg", width=width,
+                                             height=height)
     return body.decode("utf-8")
 
 
@@ -90,7 +90,7 @@ async def instrument_image(request: web.Request) -> web.Response:
     width = _size(request, "width", render.WIDTH)
     height = _size(request, "height", render.HEIGHT)
     fmt = request.match_info["ext"]
-    body, etag = await render.cached(rt, request.app[SLOTS], chart, start, end, fmt=fmt, width=width, height=height)
+    body, etag = await request.app[RENDERS].get(rt, chart, start, end, fmt=fmt, width=width, height=height)
     headers = {"ETag": etag, "Cache-Control": "no-cache", "Referrer-Policy": "no-referrer",
                "X-Content-Type-Options": "nosniff"}
     if etag_matches(request.headers.get("If-None-Match"), etag):

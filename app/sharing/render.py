@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 
 import msgspec
@@ -113,17 +114,43 @@ class RenderSlots:
             self._slots.release()
 
 
-async def cached(rt: Runtime, slots: RenderSlots, chart: Chart, start: float, end: float, *, fmt: str,
-                 width: int = WIDTH, height: int = HEIGHT) -> tuple[bytes, str]:
-    """The chart from the render cache, or drawn within ``slots``; and its ETag."""
-    p = check_params(start, end, width, height, fmt, sampling_for(int(end - start) or 1), rt.now())
-    cache = cache_for(rt)
-    prepared = cache.prepare(rt, chart, p)
-    body = cache.cached(prepared.etag)
-    if body is None:
-        async with slots.take():
-            body = await cache.body(rt, chart, p, prepared)
-    return body, prepared.etag
+class PublicRenders:
+    """How the public pages draw: the shared render cache, behind two guards of their own.
+
+    - A picture of one chart version, window and size drawn less than ``fresh`` seconds ago is
+      served as it is, without looking at the data again: a chart whose series take a write on
+      every request is then drawn about once per ``fresh`` seconds, not once per write. The
+      token and its target are still resolved on every request, so revocation and deletion
+      are unaffected; a chart edit changes its version, so it shows at once.
+    - Renders that miss the cache are bounded by ``slots``.
+    """
+
+    def __init__(self, fresh: float = 1.0, size: int = 1024, slots: RenderSlots | None = None) -> None:
+        self.fresh = fresh
+        self.size = size
+        self.slots = slots or RenderSlots()
+        self._recent: OrderedDict[tuple[object, ...], tuple[float, bytes, str]] = OrderedDict()
+
+    async def get(self, rt: Runtime, chart: Chart, start: float, end: float, *, fmt: str, width: int = WIDTH,
+                  height: int = HEIGHT) -> tuple[bytes, str]:
+        """The picture and its ETag."""
+        key = (chart.uid, chart.version, start, end, width, height, fmt)
+        now = rt.now()
+        hit = self._recent.get(key)
+        if hit is not None and now - hit[0] < self.fresh:
+            return hit[1], hit[2]
+        p = check_params(start, end, width, height, fmt, sampling_for(int(end - start) or 1), now)
+        cache = cache_for(rt)
+        prepared = cache.prepare(rt, chart, p)
+        body = cache.cached(prepared.etag)
+        if body is None:
+            async with self.slots.take():
+                body = await cache.body(rt, chart, p, prepared)
+        self._recent[key] = (now, body, prepared.etag)
+        self._recent.move_to_end(key)
+        if len(self._recent) > self.size:
+            self._recent.popitem(last=False)
+        return body, prepared.etag
 
 
 async def snapshot_png(rt: Runtime, chart: Chart, start: float, end: float, width: int, height: int) -> bytes:

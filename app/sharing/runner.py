@@ -142,18 +142,18 @@ class JobRunner:
 
 RUNNER: web.AppKey[JobRunner] = web.AppKey("sharing.jobs", JobRunner)
 BLOBS: web.AppKey[Blobs] = web.AppKey("sharing.blobs", Blobs)
-SLOTS: web.AppKey[render.RenderSlots] = web.AppKey("sharing.render_slots", render.RenderSlots)
+RENDERS: web.AppKey[render.PublicRenders] = web.AppKey("sharing.public_renders", render.PublicRenders)
 
 
 async def job_runner(app: web.Application) -> AsyncIterator[None]:
-    """The runner's lifetime (and the public render slots'): after the runtime is open, and
+    """The runner's lifetime (and the public renders'): after the runtime is open, and
     stopped before it closes. Jobs cut short by the stop stay ``working`` in the log and run
     again at the next start."""
     blobs = Blobs(Path(app[CONFIG].data_dir) / "blobs")
     runner = JobRunner(app[RUNTIME], blobs)
     app[BLOBS] = blobs
     app[RUNNER] = runner
-    app[SLOTS] = render.RenderSlots()
+    app[RENDERS] = render.PublicRenders()
     task = asyncio.get_running_loop().create_task(runner.run(), name="jobs")
     yield
     task.cancel()
