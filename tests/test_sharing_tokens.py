@@ -239,3 +239,19 @@ async def test_a_picture_is_reused_for_a_moment_then_shows_new_data(client):
     assert r.status == 204
     renders.fresh = 3600.0
     assert (await client.get(path)).headers["ETag"] != second  # an edit of the chart shows at once
+
+
+async def test_a_dashboard_page_shows_text_tiles_escaped_and_says_when_it_is_empty(client):
+    from app.http import RUNTIME
+    from events.base import Pending
+    from events.dashboards import Tile, TileAdded
+
+    auth = await librato_org(client)
+    empty = await dashboard(client, auth, [], name="Nothing yet")
+    tok = (await token(client, auth, "dashboard", empty["id"]))["token"]
+    assert "This dashboard has no charts." in await (await client.get(f"/share/dashboards/{tok}")).text()
+    # a text tile, as other dialects' dashboards (spaces, PostHog, Grafana) may hold
+    added = TileAdded(dashboard_id=empty["id"], tile=Tile(kind="text", text="<script>x</script> & notes"))
+    await client.app[RUNTIME].append([Pending(f"dashboard-{empty['id']}", (added,))], actor="test")
+    text = await (await client.get(f"/share/dashboards/{tok}")).text()
+    assert "&lt;script&gt;x&lt;/script&gt; &amp; notes" in text and "<script>" not in text

@@ -30,6 +30,7 @@ from app.sharing.commands import shares_view, snapshots_view
 from app.sharing.routing import routes
 from app.sharing.runner import BLOBS, RENDERS
 from projections.charts import Chart
+from events.dashboards import Tile
 from projections.dashboards import Dashboard
 from projections.shares import Share
 from renderers import MAX_HEIGHT, MAX_WIDTH, MIN_SIZE
@@ -116,16 +117,21 @@ async def instrument_page(request: web.Request) -> web.Response:
 
 @routes.get(f"/share/dashboards/{TOKEN}")
 async def dashboard_page(request: web.Request) -> web.Response:
-    """A shared dashboard's public page: every chart on it (`duration` in seconds, `end_time`)."""
+    """A shared dashboard's public page: every chart and text on it (`duration` in seconds, `end_time`)."""
     rt = runtime(request)
     token = request.match_info["token"]
     dash = _shared_dashboard(rt, token)
     duration, start, end = _window(request, rt)
     charts = charts_view(rt)
-    tiles = sorted((t for t in dash.tiles if t.kind == "chart" and t.chart_id is not None), key=lambda t: (t.y, t.x))
-    shown = [c for c in (charts.get(dash.org_id, t.chart_id) for t in tiles if t.chart_id is not None) if c is not None]
-    svgs = await asyncio.gather(*(_svg(request, c, start, end, 600, 300) for c in shown))
-    return _page(dash.title, token, "dashboards", duration, start, end, svgs, wide=False)
+
+    async def tile(t: Tile) -> str:
+        chart = charts.get(dash.org_id, t.chart_id) if t.chart_id is not None else None
+        if t.kind == "chart" and chart is not None:
+            return await _svg(request, chart, start, end, 600, 300)
+        return f'<p class="text">{html.escape(t.text)}</p>' if t.kind == "text" and t.text else ""
+
+    parts = await asyncio.gather(*(tile(t) for t in sorted(dash.tiles, key=lambda t: (t.y, t.x))))
+    return _page(dash.title, token, "dashboards", duration, start, end, [p for p in parts if p], wide=False)
 
 
 @routes.get("/share/snapshots/{image:[0-9a-f]+}.png")
@@ -166,6 +172,7 @@ figure{margin:0;background:#fff;border:1px solid var(--line);border-radius:8px;p
 box-shadow:0 1px 2px rgba(0,0,0,.04)}
 figure svg{display:block;width:100%;height:auto}
 .empty{color:var(--muted);padding:40px;text-align:center;grid-column:1/-1}
+figure .text{margin:8px 10px;white-space:pre-wrap;overflow-wrap:anywhere}
 footer{color:var(--muted);font-size:12px;padding:0 28px 24px;text-align:center}
 """
 
@@ -177,13 +184,13 @@ def _when(start: float, end: float) -> str:
             f"{datetime.fromtimestamp(end, timezone.utc).strftime(fmt)} UTC")
 
 
-def _page(title: str, token: str, kind: str, duration: int, start: float, end: float, svgs: Iterable[str], *,
+def _page(title: str, token: str, kind: str, duration: int, start: float, end: float, tiles: Iterable[str], *,
           wide: bool) -> web.Response:
     e = html.escape
     links = "".join(
         f'<a href="/share/{kind}/{e(token)}?duration={d}"{" class=on" if d == duration else ""}>{e(label)}</a>'
         for d, label in PRESETS)
-    figures = "".join(f"<figure>{svg}</figure>" for svg in svgs) or '<p class="empty">This dashboard has no charts.</p>'
+    figures = "".join(f"<figure>{t}</figure>" for t in tiles) or '<p class="empty">This dashboard has no charts.</p>'
     body = (
         "<!doctype html>\n<html lang=en><head><meta charset=utf-8>"
         '<meta name=viewport content="width=device-width,initial-scale=1">'
