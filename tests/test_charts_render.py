@@ -8,6 +8,7 @@ import base64
 import time
 import xml.etree.ElementTree as ET
 
+import numpy as np
 import pytest
 
 from app.charts import commands
@@ -81,3 +82,23 @@ async def test_bad_render_parameters(client):
     with pytest.raises(Invalid):
         check_params(float("nan"), 1.0, 600, 300, "png", Sampling(), 0.0)
     assert commands.charts_view(rt).by_uid_any(chart.uid) is chart
+
+
+def test_empty_buckets_break_the_line():
+    import numpy as np
+
+    from app.charts.data import break_at_empty_buckets
+
+    t, v = break_at_empty_buckets(np.array([0.0, 60.0, 240.0, 300.0]), np.array([1.0, 2.0, 3.0, 4.0]), 60)
+    assert list(t) == [0.0, 60.0, 120.0, 240.0, 300.0]
+    assert np.isnan(v[2]) and list(v[[0, 1, 3, 4]]) == [1.0, 2.0, 3.0, 4.0]
+    same = np.array([0.0, 60.0]), np.array([1.0, 2.0])
+    assert break_at_empty_buckets(*same, 60)[0] is same[0]  # nothing missing: untouched
+
+
+async def test_an_aggregated_gap_is_drawn_as_a_gap(client):
+    rt, chart, t0 = await _instrument(client, [{"metric": "cpu", "source": "web-1"}])
+    (series,) = chart_series(rt, chart, t0 - 1, t0 + 3600, sampling("avg", 60))
+    assert not np.isnan(series.values).any()  # ten minutes in a row: no gap
+    (coarse,) = chart_series(rt, chart, t0 - 1, t0 + 3600, sampling("nth", 3))
+    assert len(coarse.times) == 4 and not np.isnan(coarse.values).any()  # nth is not bucketed

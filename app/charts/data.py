@@ -65,6 +65,17 @@ def sample(view: Series, org_id: int, source: str, metric: str, start: float, en
     return view.aggregate(org_id, source, metric, start, end, s.interval, s.type)
 
 
+def break_at_empty_buckets(t: np.ndarray, v: np.ndarray, interval: float) -> tuple[np.ndarray, np.ndarray]:
+    """Aggregates omit empty buckets; a chart must not draw a line across them. A NaN point at
+    the first empty bucket of each run makes the renderer break the line there."""
+    if len(t) < 2:
+        return t, v
+    after = np.flatnonzero(np.diff(t) > interval * 1.5)
+    if after.size == 0:
+        return t, v
+    return np.insert(t, after + 1, t[after] + interval), np.insert(v, after + 1, np.nan)
+
+
 def _is_glob(source: str) -> bool:
     return source == "%" or any(c in source for c in "*?[")
 
@@ -111,14 +122,17 @@ def chart_series(rt: Runtime, chart: Chart, start: float, end: float, s: Samplin
             continue
         sources = _sources(view, chart.org_id, ref)
         parts = [sample(view, chart.org_id, src, ref.metric, start, end, s) for src in sources]
-        if ref.group_function == "breakout" and len(sources) > 1:
+        aggregated = s.type not in ("values", "nth")
+        step: float | None = s.interval if aggregated else None  # the bucket width, when bucketed
+        if len(parts) > 1 and ref.group_function != "breakout":
+            step = max(ref.period or 0, s.interval) if aggregated else (ref.period or 60)
+            parts = [_group(parts, _GROUP.get(ref.group_function or "average", "avg"), step)]
+        if step is not None:
+            parts = [break_at_empty_buckets(t, v, step) for t, v in parts]
+        if len(parts) > 1:
             out.extend(SeriesData(f"{name} ({src})", t, v, unit, None) for src, (t, v) in zip(sources, parts))
-        elif len(parts) == 1:
-            out.append(SeriesData(name, parts[0][0], parts[0][1], unit, ref.color))
         elif parts:
-            bucket = ref.period or (s.interval if s.type not in ("values", "nth") else 60)
-            t, v = _group(parts, _GROUP.get(ref.group_function or "average", "avg"), bucket)
-            out.append(SeriesData(name, t, v, unit, ref.color))
+            out.append(SeriesData(name, parts[0][0], parts[0][1], unit, ref.color))
         else:
             out.append(SeriesData(name, _EMPTY, _EMPTY, unit, ref.color))
     return tuple(out[:MAX_PLOTTED])

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import math
+import os
 import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -36,6 +37,9 @@ LIVE_MAX_AGE = 10  # seconds: a window that ends about now
 PAST_MAX_AGE = 3600  # a window fully in the past (late points may still arrive: revalidate hourly)
 LIVE_SLACK = 60.0  # a window ending within this many seconds of now is still live
 NOW_STEP = 10.0  # a default "now" is rounded up to this step, so repeated requests share a window
+# Images drawn at once: a 4000x4000 PNG needs 64 MB of pixels, so a flood of distinct large
+# renders waits its turn instead of exhausting memory (and the loop stays free meanwhile).
+RENDER_SLOTS = max(2, os.cpu_count() or 2)
 _SUMMARY = {"average": "average", "sum": "sum", "min": "min", "max": "max", "count": "count"}
 
 
@@ -97,12 +101,13 @@ async def render_chart(rt: Runtime, chart: Chart, start: float, end: float, widt
     raise Invalid (check them first with ``check_params`` to get a RenderParams)."""
     p = check_params(start, end, width, height, fmt, sampling, rt.now())
     spec = spec_for(chart, chart_series(rt, chart, p.start, p.end, p.sampling), p)
-    return await _draw_off_loop(spec, p.fmt)
+    return await _draw_off_loop(spec, p.fmt, cache_for(rt).slots)
 
 
-async def _draw_off_loop(spec: ChartSpec, fmt: str) -> bytes:
+async def _draw_off_loop(spec: ChartSpec, fmt: str, slots: asyncio.Semaphore) -> bytes:
     try:
-        return await asyncio.get_running_loop().run_in_executor(None, draw, spec, fmt)
+        async with slots:
+            return await asyncio.get_running_loop().run_in_executor(None, draw, spec, fmt)
     except RenderError as exc:
         raise Invalid(exc.message, field=exc.field, reason="invalid") from None
 
@@ -134,6 +139,7 @@ class RenderCache:
         self._inflight: dict[str, asyncio.Future[bytes]] = {}
         self.renders = 0  # how many images were drawn (a test and the benchmark read it)
         self.busy = asyncio.Event()  # set while at least one image is being drawn
+        self.slots = asyncio.Semaphore(RENDER_SLOTS)
 
     def prepare(self, rt: Runtime, chart: Chart, p: RenderParams) -> Prepared:
         key = (chart.uid, chart.version, p, rt.projector.position)
@@ -185,7 +191,7 @@ class RenderCache:
             series = prepared.series
             if series is None:
                 series = chart_series(rt, chart, p.start, p.end, p.sampling)
-            body = await _draw_off_loop(spec_for(chart, series, p), p.fmt)
+            body = await _draw_off_loop(spec_for(chart, series, p), p.fmt, self.slots)
             self.renders += 1
             self._store(prepared.etag, body)
             future.set_result(body)
