@@ -93,7 +93,8 @@ async def setup_chart(base: str) -> str:
         now = time.time()
         values = [{"timestamp": iso(now - 86400 + i * 86.4), "value": 20 + 5 * math.sin(i / 60)} for i in range(1000)]
         await post(f"/v2/devices/{device}/streams/temperature/values", {"values": values}, m2x)
-        chart = await post("/v2/charts", {"name": "Bench", "series": [{"device": device, "stream": "temperature"}]}, m2x)
+        series = [{"device": device, "stream": "temperature"}]
+        chart = await post("/v2/charts", {"name": "Bench", "series": series}, m2x)
         return f"/v2/charts/{chart['id']}.png"
 
 

@@ -124,7 +124,8 @@ async def test_http_traffic_rebuilds_to_the_same_views(client):
     m2x = await make_chart(client, made["key"], [(dev, "temperature")])
     await client.put(f"/v2/charts/{m2x['id']}", headers={"X-M2X-KEY": made["key"]},
                      json={"name": "R", "series": [{"device": dev, "stream": "temperature"}]})
-    inst = await (await client.post("/v1/instruments", headers=h, json={"name": "i", "streams": [{"metric": "m"}]})).json()
+    r = await client.post("/v1/instruments", headers=h, json={"name": "i", "streams": [{"metric": "m"}]})
+    inst = await r.json()
     space = await (await client.post("/v1/spaces", headers=h, json={"name": "s"})).json()
     await client.post(f"/v1/spaces/{space['id']}/charts", headers=h, json={"name": "c", "streams": [{"metric": "m"}]})
     doomed = await (await client.post(f"/v1/spaces/{space['id']}/charts", headers=h, json={"name": "d"})).json()

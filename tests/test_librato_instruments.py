@@ -34,7 +34,8 @@ async def test_instrument_lifecycle(client):
     s0, s1 = inst["streams"]
     assert (s0["metric"], s0["source"], s0["group_function"], s0["summary_function"], s0["color"], s0["type"]) == (
         "cpu", "web-*", "sum", "max", "#ff0000", "gauge")
-    assert (s1["metric"], s1["source"], s1["group_function"], s1["summary_function"]) == ("mem", "*", "average", "average")
+    assert (s1["metric"], s1["source"], s1["group_function"], s1["summary_function"]) == (
+        "mem", "*", "average", "average")
 
     r = await client.get(f"/v1/instruments/{inst['id']}", headers=auth)
     assert (await r.json())["streams"] == inst["streams"]

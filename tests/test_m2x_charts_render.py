@@ -148,7 +148,8 @@ async def test_other_requests_are_answered_while_a_large_png_renders(client):
     dev = await make_device(client, key, "Big", {"a": None, "b": None, "c": None})
     now = time.time()
     for stream in ("a", "b", "c"):
-        await post_values(client, key, dev, stream, [(now - 86000 + i * 8, (i * 7919 % 1000) / 10) for i in range(10000)])
+        points = [(now - 86000 + i * 8, (i * 7919 % 1000) / 10) for i in range(10000)]
+        await post_values(client, key, dev, stream, points)
     chart = await make_chart(client, key, [(dev, "a"), (dev, "b"), (dev, "c")], "Big")
     cache = cache_for(client.server.app[RUNTIME])
     big = asyncio.ensure_future(client.get(f"/v2/charts/{chart['id']}.png?width=4000&height=4000&limit=10000"))

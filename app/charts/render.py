@@ -85,7 +85,8 @@ def spec_for(chart: Chart, series: Sequence[SeriesData], p: RenderParams) -> Cha
     if chart.kind == "bignumber" and not chart.attributes.get("use_last_value", True) and chart.series:
         summary = _SUMMARY.get(chart.series[0].summary_function or "average", "average")
     kind: Kind = "stacked" if chart.kind == "stacked" else "bignumber" if chart.kind == "bignumber" else "line"
-    return ChartSpec(title=chart.name, kind=kind, series=tuple(series), width=p.width, height=p.height, start=p.start, end=p.end,
+    return ChartSpec(title=chart.name, kind=kind, series=tuple(series), width=p.width, height=p.height,
+                     start=p.start, end=p.end,
                      unit=units.pop() if len(units) == 1 else "", summary=summary)  # type: ignore[arg-type]
 
 

@@ -23,7 +23,8 @@ from projections.dashboards import Dashboard
 
 
 def dashboard_json(d: Dashboard) -> dict[str, Any]:
-    return {"id": d.id, "name": d.title, "instruments": [{"id": i, "href": f"/v1/instruments/{i}"} for i in d.chart_ids()],
+    instruments = [{"id": i, "href": f"/v1/instruments/{i}"} for i in d.chart_ids()]
+    return {"id": d.id, "name": d.title, "instruments": instruments,
             "urls": {"self": f"/v1/dashboards/{d.id}"}}
 
 
