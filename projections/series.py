@@ -83,8 +83,14 @@ class _Numeric:
             self.t[n:n + k], self.v[n:n + k] = t, v
             self.n = n + k
             return
+        # Out of order: merge the (sorted) batch into the tail it overlaps, in O(tail + batch).
         lo = int(np.searchsorted(self.t[:n], t[0], "left"))
-        mt, mv = last_write_wins(np.concatenate((self.t[lo:n], t)), np.concatenate((self.v[lo:n], v)))
+        at, av = self.t[lo:n], self.v[lo:n]
+        replaced = t[np.minimum(np.searchsorted(t, at), k - 1)] == at  # same time in the batch: it wins
+        if replaced.any():
+            at, av = at[~replaced], av[~replaced]
+        where = np.searchsorted(at, t)
+        mt, mv = np.insert(at, where, t), np.insert(av, where, v)
         self._reserve(lo + len(mt))
         self.t[lo:lo + len(mt)], self.v[lo:lo + len(mt)] = mt, mv
         self.n = lo + len(mt)

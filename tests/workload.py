@@ -52,3 +52,4 @@ async def sharing(client: Any) -> None:
 
 
 STEPS.append(sharing)
+from tests.workload_m2x import m2x as _m2x; STEPS.append(_m2x)  # noqa: E402,E702
