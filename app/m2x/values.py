@@ -228,6 +228,7 @@ async def stats(request: web.Request) -> web.Response:
     q = await params(request)
     start, end, lo, hi = _window(q)
     _, v = _filtered(_series(request), device, name, q, lo, hi)
+    body: dict[str, float | None]
     if len(v):
         body = {"count": float(len(v)), "min": float(v.min()), "max": float(v.max()), "avg": float(v.mean()),
                 "stddev": float(v.std())}
