@@ -47,6 +47,12 @@ async def test_glob_grouped_by_sum(client):
     assert list(series.values) == [11.0 + 2 * i for i in range(10)]  # web-1 + web-2, db-1 left out
 
 
+async def test_librato_metric_names_are_case_insensitive(client):
+    rt, chart, t0 = await _instrument(client, [{"metric": "CPU", "source": "db-1"}])
+    (series,) = chart_series(rt, chart, t0 - 1, t0 + 3600, Sampling())
+    assert list(series.values) == [100.0 + i for i in range(10)]
+
+
 async def test_glob_broken_out_and_exact_source(client):
     rt, chart, t0 = await _instrument(client, [{"metric": "cpu", "source": "web-*", "group_function": "breakout"},
                                                {"metric": "cpu", "source": "db-1", "name": "database"}])

@@ -80,12 +80,17 @@ def _is_glob(source: str) -> bool:
     return source == "%" or any(c in source for c in "*?[")
 
 
-def _sources(view: Series, org_id: int, ref: SeriesRef) -> list[str]:
+def _metric(chart: Chart, ref: SeriesRef) -> str:
+    """The series' metric as stored: Librato metric names are case-insensitive and kept in lower
+    case, so an instrument naming ``CPU`` reads ``cpu``; M2X stream names are case-sensitive."""
+    return ref.metric if chart.origin == "m2x" else ref.metric.lower()
+
+
+def _sources(view: Series, org_id: int, ref: SeriesRef, metric: str) -> list[str]:
     if not _is_glob(ref.source):
         return [ref.source]
     pattern = "*" if ref.source == "%" else ref.source
-    return [src for src, metric in view.series_keys(org_id) if metric == ref.metric
-            and fnmatch.fnmatchcase(src, pattern)]
+    return [src for src, m in view.series_keys(org_id) if m == metric and fnmatch.fnmatchcase(src, pattern)]
 
 
 def _label(rt: Runtime, chart: Chart, ref: SeriesRef) -> tuple[str, str]:
@@ -120,8 +125,9 @@ def chart_series(rt: Runtime, chart: Chart, start: float, end: float, s: Samplin
         if view is None or ref.composite is not None:
             out.append(SeriesData(name, _EMPTY, _EMPTY, unit, ref.color))
             continue
-        sources = _sources(view, chart.org_id, ref)
-        parts = [sample(view, chart.org_id, src, ref.metric, start, end, s) for src in sources]
+        metric = _metric(chart, ref)
+        sources = _sources(view, chart.org_id, ref, metric)
+        parts = [sample(view, chart.org_id, src, metric, start, end, s) for src in sources]
         aggregated = s.type not in ("values", "nth")
         step: float | None = s.interval if aggregated else None  # the bucket width, when bucketed
         if len(parts) > 1 and ref.group_function != "breakout":
