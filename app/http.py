@@ -5,7 +5,7 @@ domain error into the dialect's own answer, and body decoding that never lets ba
 from __future__ import annotations
 
 import logging
-import uuid
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -97,7 +97,7 @@ def _from_http(exc: web.HTTPException) -> DomainError | None:
 
 @web.middleware
 async def request_ids(request: web.Request, handler: Handler) -> web.StreamResponse:
-    rid = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+    rid = request.headers.get("X-Request-Id", "")[:64] or os.urandom(12).hex()
     request[REQUEST_ID] = rid
     response = await handler(request)
     response.headers.setdefault("X-Request-Id", rid)
@@ -107,18 +107,17 @@ async def request_ids(request: web.Request, handler: Handler) -> web.StreamRespo
 @web.middleware
 async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """The one place a failure becomes an answer, in the dialect of the path that was asked."""
-    dialect = dialect_for(request.path)
     try:
         return await handler(request)
     except DomainError as err:
-        return dialect.error(err)
+        return dialect_for(request.path).error(err)
     except ConcurrencyError as err:
-        return dialect.error(Conflict(f"changed by someone else meanwhile ({err})"))
+        return dialect_for(request.path).error(Conflict(f"changed by someone else meanwhile ({err})"))
     except web.HTTPException as exc:
         mapped = _from_http(exc)
         if mapped is None:
             raise
-        response = dialect.error(mapped)
+        response = dialect_for(request.path).error(mapped)
         if exc.status == 405 and "Allow" in exc.headers:
             response.headers["Allow"] = exc.headers["Allow"]
         return response
@@ -126,7 +125,7 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return web.json_response({"message": "shutting down"}, status=503)
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return dialect.internal()
+        return dialect_for(request.path).internal()
 
 
 # -- bodies ---------------------------------------------------------------------------------
