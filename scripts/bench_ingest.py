@@ -11,7 +11,7 @@
    numpy doing the same aggregation on an in-memory array (bucket ids, ``np.bincount``).
    Targets: < 20 ms and within 4x of numpy.
 
-Usage: python scripts/bench_ingest.py [--concurrency 32] [--points 1000000] [--rounds 3]
+Usage: python scripts/bench_ingest.py [--concurrency 32] [--points 1000000] [--rounds 3] [--switch-interval S]
 Absolute figures on a shared machine are noise; compare the ratios.
 """
 
@@ -132,14 +132,19 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
     proc.wait(30)
 
 
-async def part1(concurrency: int, total: int, rounds: int) -> tuple[str, str, str, subprocess.Popen[bytes]]:
-    print(f"1. HTTP ingest, {concurrency} concurrent connections, one client for both servers")
+async def part1(concurrency: int, total: int, rounds: int, switch_interval: float | None) -> tuple[str, str, str, subprocess.Popen[bytes]]:
+    print(f"1. HTTP ingest, {concurrency} concurrent connections, one client for both servers"
+          + (f" (server switch interval {switch_interval} s)" if switch_interval else ""))
     data_dir = tempfile.mkdtemp(prefix="bench-ingest-")
     port, bare_port = free_port(), free_port()
     env = {**os.environ, "BROADSHEET_DATA_DIR": data_dir, "BROADSHEET_PORT": str(port),
            "BROADSHEET_ADMIN_KEY": ADMIN_KEY, "BROADSHEET_ACCESS_LOG": "false", "BROADSHEET_LOG_LEVEL": "WARNING",
            "PYTHONPATH": str(ROOT)}
-    server = start([sys.executable, "-m", "app", "serve"], env)
+    # --switch-interval: an experiment, not a setting of ours. A shorter GIL switch interval lets
+    # the event log's writer thread take the GIL back sooner from the busy event loop.
+    boot = (f"import sys; sys.setswitchinterval({switch_interval}); from app.cli import main; sys.exit(main(['serve']))"
+            if switch_interval else "import sys; from app.cli import main; sys.exit(main(['serve']))")
+    server = start([sys.executable, "-c", boot], env)
     bare = start([sys.executable, "-c", BARE_SERVER, str(bare_port)], env)
     base, bare_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{bare_port}"
     try:
@@ -246,8 +251,10 @@ async def main() -> None:
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--points", type=int, default=1_000_000)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--switch-interval", type=float, default=None,
+                    help="experiment: sys.setswitchinterval() in the Broadsheet server process")
     args = ap.parse_args()
-    base, key, device, server = await part1(args.concurrency, args.points, args.rounds)
+    base, key, device, server = await part1(args.concurrency, args.points, args.rounds, args.switch_interval)
     try:
         part2_projection(args.points)
         if args.points == 1_000_000:
