@@ -136,8 +136,7 @@ async def delete_stream(rt: Runtime, device: Device, name: str, *, actor: str, r
 
 
 async def add_points(rt: Runtime, device: Device, chunks: list[sev.SeriesPoints],
-                     new_streams: list[ev.StreamUpserted] = (), *,  # type: ignore[assignment]
-                     actor: str, request_id: str = "") -> None:
+                     new_streams: list[ev.StreamUpserted] | None = None, *, actor: str, request_id: str = "") -> None:
     """One validated batch: ONE PointsAdded event (plus the streams it creates, atomically)."""
     batches = [Pending(f"series-{device.id}", (sev.points_added(device.org_id, chunks),))]
     if new_streams:
