@@ -22,7 +22,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiosqlite
 
@@ -63,6 +63,8 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 """
 _COLUMNS = "position, stream, version, type, recorded_at, actor, request_id, payload, prev_hash, hash"
 _INSERT = f"INSERT INTO events ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)"
+_ROW = "(?,?,?,?,?,?,?,?,?,?)"
+_ROWS_PER_STATEMENT = 1_000  # 10,000 parameters: far below SQLite's limit of 32,766
 _MAX_GROUP = 5_000  # events per transaction; more waits for the next one
 _QUEUE_LIMIT = 20_000  # pending append requests before callers wait for room
 
@@ -92,6 +94,73 @@ def _envelopes(rows: list[Any]) -> list[Envelope]:
     events = catalog.decode_many([r[7] for r in rows])
     return [Envelope(position=r[0], stream=r[1], version=r[2], type=r[3], recorded_at=r[4], actor=r[5],
                      request_id=r[6], event=e, prev_hash=r[8], hash=r[9]) for r, e in zip(rows, events)]
+
+
+def _insert(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Insert with one statement per 1,000 rows, not one per row: sqlite3 releases and retakes
+    the GIL around every statement step, and each retake waits for the busy event loop."""
+    for i in range(0, len(rows), _ROWS_PER_STATEMENT):
+        chunk = rows[i:i + _ROWS_PER_STATEMENT]
+        conn.execute(f"INSERT INTO events ({_COLUMNS}) VALUES " + ",".join([_ROW] * len(chunk)),
+                     [value for row in chunk for value in row])
+
+
+class _Plan(NamedTuple):
+    tail: tuple[int, bytes]
+    now: int
+    new_streams: set[str]
+    rows: list[tuple[Any, ...]]
+    staged: list[tuple[Any, Any]]
+    versions: dict[str, int]
+
+
+def _any_exists(conn: sqlite3.Connection, streams: set[str]) -> bool:
+    listed = list(streams)
+    for i in range(0, len(listed), 500):
+        chunk = listed[i:i + 500]
+        if conn.execute(f"SELECT 1 FROM events WHERE stream IN ({','.join('?' * len(chunk))}) LIMIT 1", chunk).fetchone():
+            return True
+    return False
+
+
+def _conflict(req: _Request, versions: dict[str, int]) -> ConcurrencyError | None:
+    seen: dict[str, int] = {}
+    for batch in req.batches:
+        current = seen.get(batch.stream, versions[batch.stream])
+        if batch.expected_version is not None and batch.expected_version != current:
+            return ConcurrencyError(batch.stream, batch.expected_version, current)
+        seen[batch.stream] = current + len(batch.events)
+    return None
+
+
+def _stage(group: list[_Request], tail: tuple[int, bytes], now: int,
+           versions: dict[str, int]) -> tuple[list[tuple[Any, ...]], list[tuple[_Request, Any]]]:
+    """The rows to insert and, per request, its envelopes or its conflict. ``versions`` (the
+    current version of every stream in the group) is advanced as requests are accepted."""
+    position, prev = tail
+    rows: list[tuple[Any, ...]] = []
+    staged: list[tuple[_Request, Any]] = []
+    for req in group:
+        conflict = _conflict(req, versions)
+        if conflict is not None:
+            staged.append((req, conflict))
+            continue
+        envs: list[Envelope] = []
+        actor, rid = req.actor, req.request_id
+        for batch, payloads in zip(req.batches, req.payloads):
+            stream, version = batch.stream, versions[batch.stream]
+            for event, payload in zip(batch.events, payloads):
+                position += 1
+                version += 1
+                tag = _tag(event)
+                digest = chain_hash(prev, position, stream, version, tag, now, actor, rid, payload)
+                rows.append((position, stream, version, tag, now, actor, rid, payload, prev, digest))
+                envs.append(Envelope(position=position, stream=stream, version=version, type=tag, recorded_at=now,
+                                     actor=actor, request_id=rid, event=event, prev_hash=prev, hash=digest))
+                prev = digest
+            versions[stream] = version
+        staged.append((req, envs))
+    return rows, staged
 
 
 class _Request:
@@ -146,7 +215,10 @@ class SqliteEventStore:
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open event log {path}: {exc}") from exc
         store = cls(path, writer, reader, clock)
-        store._tail = await store._fetch_tail(writer)
+        rows = list(await writer.execute_fetchall(
+            "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1"))
+        if rows:
+            store._tail, store._last_us = (rows[0][0], rows[0][1]), rows[0][2]
         store._writer_task = asyncio.create_task(store._write_loop(), name="event-writer")
         return store
 
@@ -188,10 +260,12 @@ class SqliteEventStore:
 
     async def _commit(self, group: list[_Request]) -> None:
         async with self._lock:
+            plan = self._plan(group)
             # The whole transaction is one call into aiosqlite's connection thread: a round trip
             # per statement would cost more than the fsync that group commit is there to share.
-            staged, missed, tail = await self._w._execute(self._transaction, group)  # noqa: SLF001
-        self._tail = tail
+            staged, missed, tail, versions = await self._w._execute(self._transaction, group, plan)  # noqa: SLF001
+            self._tail = tail
+            self._versions.update(versions)
         committed = [e for _, envs in staged if isinstance(envs, list) for e in envs]
         self._dispatch(missed + committed if missed else committed)
         for req, envs in staged:
@@ -201,14 +275,36 @@ class SqliteEventStore:
                 else:
                     req.future.set_result(envs)
 
-    def _transaction(self, group: list[_Request]) -> tuple[list[tuple[_Request, Any]], list[Envelope], tuple[int, bytes]]:
+    def _plan(self, group: list[_Request]) -> _Plan | None:
+        """Stage the group here, on the event loop, while the connection thread is free for
+        SQLite: assuming nobody else wrote since our last commit and that streams we hold no
+        version for are new. The transaction checks both and stages again if either is wrong.
+        None when a request needs the version of a stream we do not know."""
+        unknown = {b.stream for r in group for b in r.batches if b.stream not in self._versions}
+        if any(b.stream in unknown and b.expected_version != 0 for r in group for b in r.batches):
+            return None
+        versions = {b.stream: self._versions.get(b.stream, 0) for r in group for b in r.batches}
+        now = max(int(self._clock() * 1_000_000), self._last_us)
+        rows, staged = _stage(group, self._tail, now, versions)
+        return _Plan(self._tail, now, unknown, rows, staged, versions)
+
+    def _transaction(self, group: list[_Request],
+                     plan: _Plan | None) -> tuple[Any, list[Envelope], tuple[int, bytes], dict[str, int]]:
         """Runs in the connection's thread, under ``self._lock``."""
         conn: sqlite3.Connection = self._w._conn  # noqa: SLF001
         conn.execute("BEGIN IMMEDIATE")
         try:
-            tail = self._tail_and_versions(conn, {b.stream for r in group for b in r.batches})
-            rows, staged = self._stage(group, tail)
-            conn.executemany(_INSERT, rows)
+            row = conn.execute("SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1").fetchone()
+            tail = (row[0], row[1]) if row else (0, b"")
+            if plan is not None and tail == plan.tail and not _any_exists(conn, plan.new_streams):
+                rows, staged, versions, now = plan.rows, plan.staged, plan.versions, plan.now
+            else:  # another process wrote, or a stream we took for new exists: stage again
+                if tail != self._tail:
+                    self._versions.clear()
+                versions = self._load_versions(conn, {b.stream for r in group for b in r.batches})
+                now = max(int(self._clock() * 1_000_000), self._last_us, row[2] if row else 0)
+                rows, staged = _stage(group, tail, now, versions)
+            _insert(conn, rows)
             missed: list[Envelope] = []
             if tail[0] > self._dispatched and self._listener is not None:
                 missed = self._range(conn, self._dispatched, tail[0])
@@ -218,76 +314,26 @@ class SqliteEventStore:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        return staged, missed, ((rows[-1][0], rows[-1][9]) if rows else tail)
+        self._last_us = now
+        return staged, missed, ((rows[-1][0], rows[-1][9]) if rows else tail), versions
 
-    def _tail_and_versions(self, conn: sqlite3.Connection, streams: set[str]) -> tuple[int, bytes]:
-        """The log's tail, and the versions of the streams about to be written that the cache
-        lacks. If someone else wrote since our last commit, the whole cache is stale."""
-        row = conn.execute("SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1").fetchone()
-        tail = (row[0], row[1]) if row else (0, b"")
-        if tail != self._tail:
-            self._versions.clear()
-        if row:  # another process may have written with a clock ahead of ours
-            self._last_us = max(self._last_us, row[2])
-        missing = [s for s in streams if s not in self._versions]
+    def _load_versions(self, conn: sqlite3.Connection, streams: set[str]) -> dict[str, int]:
+        """The current version of each stream: from the cache, else from the log."""
+        versions = {s: self._versions[s] for s in streams if s in self._versions}
+        missing = [s for s in streams if s not in versions]
         for i in range(0, len(missing), 500):
             chunk = missing[i:i + 500]
             marks = ",".join("?" * len(chunk))
             found = dict(conn.execute(
                 f"SELECT stream, MAX(version) FROM events WHERE stream IN ({marks}) GROUP BY stream", chunk).fetchall())
-            for s in chunk:
-                self._versions[s] = found.get(s, 0)
-        return tail
+            versions.update((s, found.get(s, 0)) for s in chunk)
+        return versions
 
     @staticmethod
     def _range(conn: sqlite3.Connection, after: int, up_to: int) -> list[Envelope]:
         rows = conn.execute(f"SELECT {_COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position",
                             (after, up_to)).fetchall()
         return _envelopes(list(rows))
-
-    def _stage(self, group: list[_Request], tail: tuple[int, bytes]) -> tuple[list[tuple[Any, ...]], list[tuple[_Request, Any]]]:
-        now = max(int(self._clock() * 1_000_000), self._last_us)
-        self._last_us = now
-        position, prev = tail
-        rows: list[tuple[Any, ...]] = []
-        staged: list[tuple[_Request, Any]] = []
-        for req in group:
-            conflict = self._conflict(req)
-            if conflict is not None:
-                staged.append((req, conflict))
-                continue
-            envs: list[Envelope] = []
-            for batch, payloads in zip(req.batches, req.payloads):
-                version = self._versions.get(batch.stream, 0)
-                for event, payload in zip(batch.events, payloads):
-                    position += 1
-                    version += 1
-                    tag = _tag(event)
-                    digest = chain_hash(prev, position, batch.stream, version, tag, now, req.actor, req.request_id, payload)
-                    rows.append((position, batch.stream, version, tag, now, req.actor, req.request_id, payload, prev, digest))
-                    envs.append(Envelope(position=position, stream=batch.stream, version=version, type=tag,
-                                         recorded_at=now, actor=req.actor, request_id=req.request_id,
-                                         event=event, prev_hash=prev, hash=digest))
-                    prev = digest
-                self._versions[batch.stream] = version
-            staged.append((req, envs))
-        return rows, staged
-
-    def _conflict(self, req: _Request) -> ConcurrencyError | None:
-        if len(req.batches) == 1 and req.batches[0].expected_version is None:
-            return None
-        seen: dict[str, int] = {}
-        for batch in req.batches:
-            current = seen.get(batch.stream, self._versions.get(batch.stream, 0))
-            if batch.expected_version is not None and batch.expected_version != current:
-                return ConcurrencyError(batch.stream, batch.expected_version, current)
-            seen[batch.stream] = current + len(batch.events)
-        return None
-
-    @staticmethod
-    async def _fetch_tail(conn: aiosqlite.Connection) -> tuple[int, bytes]:
-        rows = list(await conn.execute_fetchall("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"))
-        return (rows[0][0], rows[0][1]) if rows else (0, b"")
 
     # -- dispatch to the projections ---------------------------------------------------------
 
@@ -441,10 +487,3 @@ async def _connect(path: Path) -> aiosqlite.Connection:
     await conn.execute("PRAGMA synchronous=FULL")
     await conn.execute("PRAGMA busy_timeout=10000")
     return conn
-
-
-async def _rollback(conn: aiosqlite.Connection) -> None:
-    try:
-        await conn.execute("ROLLBACK")
-    except sqlite3.Error:
-        pass  # the transaction was never opened or is already gone
