@@ -377,12 +377,17 @@ class SqliteEventStore:
         return _envelopes(list(rows))
 
     async def replay(self, after: int = 0, batch: int = 20_000) -> AsyncIterator[list[Envelope]]:
-        while True:
-            envs = await self.read(after, batch)
-            if not envs:
-                return
-            yield envs
-            after = envs[-1].position
+        """For projections: envelopes without ``request_id`` and ``prev_hash``, which no fold
+        reads (fetching fewer columns is most of a replay's cost). The connection thread reads
+        the next batch while the caller folds this one."""
+        sql = ("SELECT position, stream, version, type, recorded_at, actor, payload, hash FROM events "
+               "WHERE position > ? ORDER BY position LIMIT ?")
+        ahead = asyncio.ensure_future(self._r.execute_fetchall(sql, (after, batch)))
+        while rows := list(await ahead):
+            ahead = asyncio.ensure_future(self._r.execute_fetchall(sql, (rows[-1][0], batch)))
+            events = catalog.decode_many([r[6] for r in rows])
+            yield [Envelope(position=r[0], stream=r[1], version=r[2], type=r[3], recorded_at=r[4], actor=r[5],
+                            request_id="", event=e, hash=r[7]) for r, e in zip(rows, events)]
 
     async def read_stream(self, stream: str, up_to: int | None = None) -> list[Envelope]:
         return await self.query(EventFilter(stream=stream, up_to=up_to), limit=1_000_000)

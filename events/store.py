@@ -51,7 +51,8 @@ class EventStore(Protocol):
         ...
 
     def replay(self, after: int = 0, batch: int = 20_000) -> AsyncIterator[list[Envelope]]:
-        """All events after a position, in batches, for projections."""
+        """All events after a position, in batches, for projections (which read neither
+        ``request_id`` nor ``prev_hash``: a store may leave them empty here)."""
         ...
 
     async def query(self, flt: EventFilter, limit: int = 100) -> list[Envelope]: ...

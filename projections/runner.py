@@ -60,20 +60,21 @@ class Projector:
         return self.projections[name]
 
     def apply(self, envs: list[Envelope]) -> None:
-        routes, max_ids = self._routes, self.max_ids
+        """Fold events in position order; those already folded are skipped."""
+        if envs and envs[0].position <= self.position:
+            envs = [e for e in envs if e.position > self.position]
+        if not envs:
+            return
+        routes, max_ids, nothing = self._routes, self.max_ids, ()
         for env in envs:
-            if env.position <= self.position:
-                continue
             ev = env.event
-            for handler in routes.get(type(ev), ()):
+            for handler in routes.get(type(ev), nothing):
                 handler(env, ev)
-            kind, _, ident = env.stream.partition("-")
-            if env.version == 1 and ident.isdigit():
-                n = int(ident)
-                if n > max_ids.get(kind, 0):
-                    max_ids[kind] = n
-            self.position = env.position
-            self.hash = env.hash
+            if env.version == 1:
+                kind, _, ident = env.stream.partition("-")
+                if ident.isdigit() and int(ident) > max_ids.get(kind, 0):
+                    max_ids[kind] = int(ident)
+        self.position, self.hash = envs[-1].position, envs[-1].hash
         if self._waiters:
             self._wake()
 

@@ -46,9 +46,14 @@ def last_write_wins(t: np.ndarray, v: Any) -> tuple[np.ndarray, Any]:
 
 
 class _Numeric:
-    """One numeric series: ``t[:n]`` strictly ascending, ``v[:n]`` its values."""
+    """One numeric series: ``t[:n]`` strictly ascending, ``v[:n]`` its values.
 
-    __slots__ = ("t", "v", "n")
+    Small in-order batches (the common case: a few points newer than all held) wait in plain
+    lists and reach the arrays at the next read (``settle``): one numpy copy per read instead of
+    several numpy calls per event makes a replay of an ingest-heavy log an order faster.
+    """
+
+    __slots__ = ("t", "v", "n", "pt", "pv", "last")
 
     def __init__(self, t: np.ndarray | None = None, v: np.ndarray | None = None) -> None:
         n = 0 if t is None else len(t)
@@ -57,14 +62,32 @@ class _Numeric:
         if n:
             self.t[:n], self.v[:n] = t, v
         self.n = n
+        self.pt: list[float] = []
+        self.pv: list[float] = []
+        self.last = float(self.t[n - 1]) if n else -math.inf  # the newest time held, pending included
 
     @property
     def times(self) -> np.ndarray:
+        self.settle()
         return self.t[:self.n]
 
     @property
     def values(self) -> np.ndarray:
+        self.settle()
         return self.v[:self.n]
+
+    def size(self) -> int:
+        return self.n + len(self.pt)
+
+    def settle(self) -> None:
+        """Move the pending points into the arrays."""
+        k = len(self.pt)
+        if k:
+            self._reserve(self.n + k)
+            self.t[self.n:self.n + k] = self.pt
+            self.v[self.n:self.n + k] = self.pv
+            self.n += k
+            self.pt, self.pv = [], []
 
     def _reserve(self, need: int) -> None:
         if need > len(self.t):
@@ -73,7 +96,17 @@ class _Numeric:
             t[:self.n], v[:self.n] = self.t[:self.n], self.v[:self.n]
             self.t, self.v = t, v
 
+    def add_list(self, times: list[float], values: list[float]) -> None:
+        """Add points given as lists (as events carry them)."""
+        if len(times) <= 64 and times and times[0] > self.last and all(a < b for a, b in zip(times, times[1:])):
+            self.pt += times
+            self.pv += values
+            self.last = times[-1]
+            return
+        self.add(np.asarray(times, dtype=_F8), np.asarray(values, dtype=_F8))
+
     def add(self, t: np.ndarray, v: np.ndarray) -> None:
+        self.settle()
         t, v = last_write_wins(t, v)
         n, k = self.n, len(t)
         if k == 0:
@@ -82,18 +115,14 @@ class _Numeric:
             self._reserve(n + k)
             self.t[n:n + k], self.v[n:n + k] = t, v
             self.n = n + k
+            self.last = float(self.t[self.n - 1])
             return
-        # Out of order: merge the (sorted) batch into the tail it overlaps, in O(tail + batch).
         lo = int(np.searchsorted(self.t[:n], t[0], "left"))
-        at, av = self.t[lo:n], self.v[lo:n]
-        replaced = t[np.minimum(np.searchsorted(t, at), k - 1)] == at  # same time in the batch: it wins
-        if replaced.any():
-            at, av = at[~replaced], av[~replaced]
-        where = np.searchsorted(at, t)
-        mt, mv = np.insert(at, where, t), np.insert(av, where, v)
+        mt, mv = last_write_wins(np.concatenate((self.t[lo:n], t)), np.concatenate((self.v[lo:n], v)))
         self._reserve(lo + len(mt))
         self.t[lo:lo + len(mt)], self.v[lo:lo + len(mt)] = mt, mv
         self.n = lo + len(mt)
+        self.last = float(self.t[self.n - 1])
 
     def delete(self, start: float, end: float) -> None:
         lo, hi = _bounds(self.times, start, end)
@@ -102,6 +131,7 @@ class _Numeric:
             self.t[lo:lo + rest] = self.t[hi:self.n]
             self.v[lo:lo + rest] = self.v[hi:self.n]
             self.n = lo + rest
+            self.last = float(self.t[self.n - 1]) if self.n else -math.inf
 
 
 class _Text:
@@ -206,10 +236,15 @@ class Series:
         return {ev.PointsAdded: self._added, ev.PointsDeleted: self._deleted}
 
     def _added(self, env: Envelope, e: ev.PointsAdded) -> None:
+        if not e.chunks and e.texts is None and e.times:  # one numeric series: the hot path of a replay
+            num = self._numeric.get((e.org_id, e.source, e.metric))
+            if num is not None:
+                num.add_list(e.times, e.values)
+                return
         for chunk in e.series():
             key = (e.org_id, chunk.source, chunk.metric)
-            t = np.asarray(chunk.times, dtype=_F8)
             if chunk.texts is not None:
+                t = np.asarray(chunk.times, dtype=_F8)
                 text = self._texts.get(key)
                 if text is None:
                     text = self._texts[key] = _Text()
@@ -220,7 +255,7 @@ class Series:
                 if num is None:
                     num = self._numeric[key] = _Numeric()
                     self._index(key)
-                num.add(t, np.asarray(chunk.values, dtype=_F8))
+                num.add_list(chunk.times, chunk.values)
 
     def _deleted(self, env: Envelope, e: ev.PointsDeleted) -> None:
         key = (e.org_id, e.source, e.metric)
@@ -229,7 +264,7 @@ class Series:
             if buf is None:
                 continue
             buf.delete(e.start, e.end)
-            if (buf.n if isinstance(buf, _Numeric) else buf.numeric.n) == 0:
+            if (buf.size() if isinstance(buf, _Numeric) else buf.numeric.size()) == 0:
                 del store[key]
         if key not in self._numeric and key not in self._texts:
             self._by_org.get(e.org_id, set()).discard((e.source, e.metric))
@@ -271,7 +306,7 @@ class Series:
         buf = self._numeric.get((org_id, source, metric))
         if buf is None:
             return _empty()
-        lo, hi = _bounds(buf.times, start, end)
+        lo, hi = _bounds(buf.times, start, end)  # .times settles pending points
         t, v = buf.t[lo:hi], buf.v[lo:hi]
         t.flags.writeable = v.flags.writeable = False
         return t, v
@@ -283,8 +318,9 @@ class Series:
 
     def latest(self, org_id: int, source: str, metric: str) -> tuple[float, float] | None:
         buf = self._numeric.get((org_id, source, metric))
-        if buf is None or buf.n == 0:
+        if buf is None or buf.size() == 0:
             return None
+        buf.settle()
         return float(buf.t[buf.n - 1]), float(buf.v[buf.n - 1])
 
     def aggregate(self, org_id: int, source: str, metric: str, start: float, end: float, interval: float,
@@ -309,7 +345,7 @@ class Series:
     def count(self, org_id: int, source: str, metric: str) -> int:
         buf = self._numeric.get((org_id, source, metric))
         if buf is not None:
-            return buf.n
+            return buf.size()
         text = self._texts.get((org_id, source, metric))
         return text.numeric.n if text is not None else 0
 
