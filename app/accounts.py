@@ -132,7 +132,7 @@ async def disable_user(rt: Runtime, user_id: int, *, actor: str, request_id: str
 
 
 async def create_key(rt: Runtime, user_id: int, *, scopes: Iterable[str] | None = None, name: str = "",
-                     device: str | None = None, stream: str | None = None,
+                     device: str | None = None, stream: str | None = None, methods: Iterable[str] = (),
                      actor: str, request_id: str = "") -> tuple[ApiKey, str]:
     """Returns the stored key and the raw key, which is never available again."""
     user = find_user(rt, user_id)
@@ -145,7 +145,7 @@ async def create_key(rt: Runtime, user_id: int, *, scopes: Iterable[str] | None 
     raw = generate_key()
     key_id, _ = await rt.create("key", lambda n: [Pending(f"key-{n}", (ev.KeyCreated(
         key_id=n, org_id=user.org_id, user_id=user.id, key_hash=hash_key(raw), hint=raw[-4:], name=name,
-        scopes=chosen, device=device, stream=stream, master=device is None),), 0)],
+        scopes=chosen, device=device, stream=stream, master=device is None, methods=tuple(methods)),), 0)],
         actor=actor, request_id=request_id)
     return _accounts(rt).state.keys[key_id], raw
 

@@ -44,6 +44,7 @@ class KeyCreated(Event, frozen=True, tag="key.created"):
     device: str | None = None  # an M2X device key is limited to this device id
     stream: str | None = None  # ... and, optionally, to this stream
     master: bool = True
+    methods: tuple[str, ...] = ()  # the HTTP methods the key may use (M2X permissions); empty: any
 
 
 class KeyDisabled(Event, frozen=True, tag="key.disabled"):

@@ -43,6 +43,7 @@ class ApiKey(msgspec.Struct, kw_only=True):
     device: str | None = None
     stream: str | None = None
     master: bool = True
+    methods: tuple[str, ...] = ()
     enabled: bool = True
     created_at: int = 0
 
@@ -71,7 +72,8 @@ def evolve_key(state: ApiKey | None, e: Event, at: int) -> ApiKey | None:
     match e:
         case ev.KeyCreated():
             return ApiKey(id=e.key_id, org_id=e.org_id, user_id=e.user_id, key_hash=e.key_hash, hint=e.hint,
-                          name=e.name, scopes=e.scopes, device=e.device, stream=e.stream, master=e.master, created_at=at)
+                          name=e.name, scopes=e.scopes, device=e.device, stream=e.stream, master=e.master,
+                          methods=e.methods, created_at=at)
         case ev.KeyDisabled() if state:
             return msgspec.structs.replace(state, enabled=False)
         case ev.KeyRegenerated() if state:

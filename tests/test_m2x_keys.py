@@ -89,3 +89,22 @@ async def test_error_shapes(client):
     assert r.status == 422 and await r.json() == {"message": "Validation Failed", "errors": {"name": ["not_present"]}}
     r = await client.post("/v2/devices", json={"name": "x", "visibility": "secret"}, headers=m2x(o["key"]))
     assert r.status == 422 and (await r.json())["errors"] == {"visibility": ["invalid"]}
+
+
+async def test_permissions_are_echoed_and_enforced_per_method(client):
+    o = await make_org_key(client, "acme")
+    d = await new_device(client, o["key"])
+    r = await client.post("/v2/keys", json={"name": "sensor", "device": d["id"], "permissions": ["GET", "PUT"]},
+                          headers=m2x(o["key"]))
+    k = await r.json()
+    assert r.status == 201 and k["permissions"] == ["GET", "PUT"]
+    values = f"/v2/devices/{d['id']}/streams/temp/value"
+    assert (await client.put(values, json={"value": 1}, headers=m2x(k["key"]))).status == 202
+    assert (await client.get(f"/v2/devices/{d['id']}/streams/temp", headers=m2x(k["key"]))).status == 200
+    r = await client.post(f"/v2/devices/{d['id']}/streams/temp/values",
+                          json={"values": [{"timestamp": "2026-01-01T00:00:00Z", "value": 2}]}, headers=m2x(k["key"]))
+    assert r.status == 403 and (await r.json())["message"] == "Forbidden"
+    r = await client.delete(f"/v2/devices/{d['id']}/streams/temp", headers=m2x(k["key"]))
+    assert r.status == 403
+    listing = (await (await client.get(f"/v2/keys?device={d['id']}", headers=m2x(o["key"]))).json())["keys"]
+    assert next(x for x in listing if x["name"] == "sensor")["permissions"] == ["GET", "PUT"]

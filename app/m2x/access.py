@@ -20,8 +20,17 @@ def devices(request: web.Request) -> Devices:
     return runtime(request)["devices"]  # type: ignore[no-any-return]
 
 
-def master(request: web.Request, scope: str) -> auth.Principal:
+def principal(request: web.Request, scope: str) -> auth.Principal:
+    """The key's principal, held to the HTTP methods its M2X ``permissions`` allow."""
     p = auth.m2x(request, scope)
+    method = "GET" if request.method == "HEAD" else request.method
+    if p.key.methods and method not in p.key.methods:
+        raise forbidden(f"this key's permissions do not include {method}")
+    return p
+
+
+def master(request: web.Request, scope: str) -> auth.Principal:
+    p = principal(request, scope)
     if not p.key.master:
         raise forbidden("this operation needs a master key")
     return p
@@ -29,7 +38,7 @@ def master(request: web.Request, scope: str) -> auth.Principal:
 
 def device(request: web.Request, scope: str, stream: str | None = None) -> tuple[auth.Principal, Device]:
     """The principal and the device of the path (``{id}`` or ``serial/{serial}``)."""
-    p = auth.m2x(request, scope)
+    p = principal(request, scope)
     ref = request.match_info["device"]
     view = devices(request)
     if ref.startswith("serial/"):

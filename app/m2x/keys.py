@@ -2,8 +2,9 @@
 regenerate, delete. Keys are core keys (app/accounts.py): stored only as hashes, so a key is
 shown in clear when it is created or regenerated, or when it is looked up by itself.
 
-``permissions`` map to scopes: GET → data:read + charts:read; POST, PUT, DELETE → data:write +
-charts:write. Device keys get only the data scopes. The first master key of an account and the
+``permissions`` are kept with the key and enforced (a method not listed gets 403), and also
+map to scopes: GET → data:read + charts:read; POST, PUT, DELETE → data:write + charts:write.
+Device keys get only the data scopes. The first master key of an account and the
 first key of a device are their primary keys: they can be regenerated, not deleted."""
 
 from __future__ import annotations
@@ -84,7 +85,8 @@ async def create_key(request: web.Request) -> web.Response:
             raise invalid("device", "not_found", "no such device in this account")
     scopes = [s for m in perms for s in PERMISSIONS[m] if b.device is None or s.startswith("data:")]
     key, raw = await accounts.create_key(runtime(request), p.user_id, scopes=scopes, name=b.name, device=b.device,
-                                         stream=b.stream, actor=p.actor, request_id=request_id(request))
+                                         stream=b.stream, methods=sorted(set(perms)), actor=p.actor,
+                                         request_id=request_id(request))
     return json_response(key_json(_base(request), key, raw), status=201,
                          headers={"Location": f"{_base(request)}/v2/keys/{raw}"})
 

@@ -45,6 +45,8 @@ PERMISSIONS = {"GET": ("data:read", "charts:read"), "POST": ("data:write", "char
 
 
 def permissions(k: ApiKey) -> list[str]:
+    if k.methods:
+        return [m for m in PERMISSIONS if m in k.methods]
     return [m for m, scopes in PERMISSIONS.items() if "*" in k.scopes or scopes[0] in k.scopes]
 
 
