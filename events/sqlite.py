@@ -15,20 +15,20 @@ file (the CLI) is seen, never overwritten.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import sqlite3
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import aiosqlite
 
 from events import catalog
-from events.base import Envelope, Pending, tag_of
+from events.base import Envelope, Pending
 from events.errors import ConcurrencyError, StoreClosed, StoreError
+from events.staging import AppendRequest, Plan, chain_hash, stage
 from events.store import ChainBreak, Checkpoint, EventFilter
 
 log = logging.getLogger("broadsheet.store")
@@ -62,32 +62,10 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 );
 """
 _COLUMNS = "position, stream, version, type, recorded_at, actor, request_id, payload, prev_hash, hash"
-_INSERT = f"INSERT INTO events ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)"
 _ROW = "(?,?,?,?,?,?,?,?,?,?)"
 _ROWS_PER_STATEMENT = 1_000  # 10,000 parameters: far below SQLite's limit of 32,766
 _MAX_GROUP = 5_000  # events per transaction; more waits for the next one
 _QUEUE_LIMIT = 20_000  # pending append requests before callers wait for room
-
-
-_sha256 = hashlib.sha256
-
-
-def chain_hash(prev: bytes, position: int, stream: str, version: int, type_: str,
-               recorded_at: int, actor: str, request_id: str, payload: bytes) -> bytes:
-    """The hash that links an event to its predecessor: any change to either shows."""
-    head = "%d\x1f%s\x1f%d\x1f%s\x1f%d\x1f%s\x1f%s\x1f" % (position, stream, version, type_, recorded_at, actor, request_id)
-    return _sha256(prev + head.encode() + payload).digest()
-
-
-_tags: dict[type, str] = {}
-
-
-def _tag(event: Any) -> str:
-    cls = type(event)
-    tag = _tags.get(cls)
-    if tag is None:
-        tag = _tags[cls] = tag_of(event)
-    return tag
 
 
 def _envelopes(rows: list[Any]) -> list[Envelope]:
@@ -105,15 +83,6 @@ def _insert(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
                      [value for row in chunk for value in row])
 
 
-class _Plan(NamedTuple):
-    tail: tuple[int, bytes]
-    now: int
-    new_streams: set[str]
-    rows: list[tuple[Any, ...]]
-    staged: list[tuple[Any, Any]]
-    versions: dict[str, int]
-
-
 def _any_exists(conn: sqlite3.Connection, streams: set[str]) -> bool:
     listed = list(streams)
     for i in range(0, len(listed), 500):
@@ -121,64 +90,6 @@ def _any_exists(conn: sqlite3.Connection, streams: set[str]) -> bool:
         if conn.execute(f"SELECT 1 FROM events WHERE stream IN ({','.join('?' * len(chunk))}) LIMIT 1", chunk).fetchone():
             return True
     return False
-
-
-def _conflict(req: _Request, versions: dict[str, int]) -> ConcurrencyError | None:
-    seen: dict[str, int] = {}
-    for batch in req.batches:
-        current = seen.get(batch.stream, versions[batch.stream])
-        if batch.expected_version is not None and batch.expected_version != current:
-            return ConcurrencyError(batch.stream, batch.expected_version, current)
-        seen[batch.stream] = current + len(batch.events)
-    return None
-
-
-def _stage(group: list[_Request], tail: tuple[int, bytes], now: int,
-           versions: dict[str, int]) -> tuple[list[tuple[Any, ...]], list[tuple[_Request, Any]]]:
-    """The rows to insert and, per request, its envelopes or its conflict. ``versions`` (the
-    current version of every stream in the group) is advanced as requests are accepted."""
-    position, prev = tail
-    rows: list[tuple[Any, ...]] = []
-    staged: list[tuple[_Request, Any]] = []
-    for req in group:
-        conflict = _conflict(req, versions)
-        if conflict is not None:
-            staged.append((req, conflict))
-            continue
-        envs: list[Envelope] = []
-        actor, rid = req.actor, req.request_id
-        for batch, payloads in zip(req.batches, req.payloads):
-            stream, version = batch.stream, versions[batch.stream]
-            for event, payload in zip(batch.events, payloads):
-                position += 1
-                version += 1
-                tag = _tag(event)
-                digest = chain_hash(prev, position, stream, version, tag, now, actor, rid, payload)
-                rows.append((position, stream, version, tag, now, actor, rid, payload, prev, digest))
-                envs.append(Envelope(position=position, stream=stream, version=version, type=tag, recorded_at=now,
-                                     actor=actor, request_id=rid, event=event, prev_hash=prev, hash=digest))
-                prev = digest
-            versions[stream] = version
-        staged.append((req, envs))
-    return rows, staged
-
-
-class _Request:
-    __slots__ = ("batches", "payloads", "actor", "request_id", "future", "size")
-
-    def __init__(self, batches: Sequence[Pending], actor: str, request_id: str,
-                 future: asyncio.Future[list[Envelope]]) -> None:
-        self.batches = batches
-        self.payloads = [[_encode(e) for e in b.events] for b in batches]
-        self.size = sum(map(len, self.payloads))
-        if not self.size or not all(self.payloads):
-            raise ValueError("append needs at least one event in every batch")
-        self.actor = actor
-        self.request_id = request_id
-        self.future = future
-
-
-_encode = catalog.encode
 
 
 class SqliteEventStore:
@@ -190,7 +101,7 @@ class SqliteEventStore:
         self._w = writer
         self._r = reader
         self._clock = clock
-        self._pending: deque[_Request] = deque()
+        self._pending: deque[AppendRequest] = deque()
         self._wakeup = asyncio.Event()  # set when _pending has work or the store is closing
         self._room = asyncio.Event()  # set while _pending is below _QUEUE_LIMIT
         self._room.set()
@@ -230,7 +141,7 @@ class SqliteEventStore:
         while len(self._pending) >= _QUEUE_LIMIT:
             self._room.clear()
             await self._room.wait()
-        req = _Request(batches, actor, request_id, self._loop.create_future())
+        req = AppendRequest(batches, actor, request_id, self._loop.create_future())
         self._pending.append(req)
         self._wakeup.set()
         return await req.future
@@ -258,7 +169,7 @@ class SqliteEventStore:
                     if not req.future.done():
                         req.future.set_exception(err)
 
-    async def _commit(self, group: list[_Request]) -> None:
+    async def _commit(self, group: list[AppendRequest]) -> None:
         async with self._lock:
             plan = self._plan(group)
             # The whole transaction is one call into aiosqlite's connection thread: a round trip
@@ -275,7 +186,7 @@ class SqliteEventStore:
                 else:
                     req.future.set_result(envs)
 
-    def _plan(self, group: list[_Request]) -> _Plan | None:
+    def _plan(self, group: list[AppendRequest]) -> Plan | None:
         """Stage the group here, on the event loop, while the connection thread is free for
         SQLite: assuming nobody else wrote since our last commit and that streams we hold no
         version for are new. The transaction checks both and stages again if either is wrong.
@@ -285,11 +196,11 @@ class SqliteEventStore:
             return None
         versions = {b.stream: self._versions.get(b.stream, 0) for r in group for b in r.batches}
         now = max(int(self._clock() * 1_000_000), self._last_us)
-        rows, staged = _stage(group, self._tail, now, versions)
-        return _Plan(self._tail, now, unknown, rows, staged, versions)
+        rows, staged = stage(group, self._tail, now, versions)
+        return Plan(self._tail, now, unknown, rows, staged, versions)
 
-    def _transaction(self, group: list[_Request],
-                     plan: _Plan | None) -> tuple[Any, list[Envelope], tuple[int, bytes], dict[str, int]]:
+    def _transaction(self, group: list[AppendRequest],
+                     plan: Plan | None) -> tuple[Any, list[Envelope], tuple[int, bytes], dict[str, int]]:
         """Runs in the connection's thread, under ``self._lock``."""
         conn: sqlite3.Connection = self._w._conn  # noqa: SLF001
         conn.execute("BEGIN IMMEDIATE")
@@ -303,7 +214,7 @@ class SqliteEventStore:
                     self._versions.clear()
                 versions = self._load_versions(conn, {b.stream for r in group for b in r.batches})
                 now = max(int(self._clock() * 1_000_000), self._last_us, row[2] if row else 0)
-                rows, staged = _stage(group, tail, now, versions)
+                rows, staged = stage(group, tail, now, versions)
             _insert(conn, rows)
             missed: list[Envelope] = []
             if tail[0] > self._dispatched and self._listener is not None:

@@ -33,7 +33,8 @@ from events import catalog  # noqa: E402
 from events.accounts import KeyCreated, OrgCreated, OrgDisabled, OrgEnabled, UserCreated  # noqa: E402
 from events.base import Pending  # noqa: E402
 from events.series import PointsAdded  # noqa: E402
-from events.sqlite import _SCHEMA, SqliteEventStore, chain_hash  # noqa: E402
+from events.sqlite import _SCHEMA, SqliteEventStore  # noqa: E402
+from events.staging import chain_hash  # noqa: E402
 from projections import registry  # noqa: E402
 from projections.runner import Projector  # noqa: E402
 
