@@ -22,56 +22,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import multiprocessing
-import socket
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import aiohttp
-from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.config import load  # noqa: E402
-from app.server import create_app  # noqa: E402
+from benchkit import ADMIN_KEY, free_port, serve_bare, serve_broadsheet, start, wait_up  # noqa: E402
 from app.times import iso  # noqa: E402
 
-ADMIN_KEY = "b" * 32
 TARGET = 0.70
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def serve_broadsheet(data_dir: str, port: int) -> None:
-    config = load({}, data_dir=data_dir, admin_key=ADMIN_KEY, access_log=False, port=port, log_level="WARNING")
-    web.run_app(create_app(config), host="127.0.0.1", port=port, print=None, access_log=None)
-
-
-def serve_bare(body: bytes, port: int) -> None:
-    async def handler(request: web.Request) -> web.Response:
-        return web.Response(body=body, content_type="image/png")
-
-    app = web.Application()
-    app.router.add_get("/{tail:.*}", handler)
-    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
-
-
-async def wait_up(url: str) -> None:
-    async with aiohttp.ClientSession() as s:
-        for _ in range(200):
-            try:
-                async with s.get(url) as r:
-                    await r.read()
-                    return
-            except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.05)
-    raise RuntimeError(f"{url} did not come up")
 
 
 async def setup_chart(base: str) -> str:
@@ -135,12 +98,6 @@ async def measured(url: str, pid: int | None, requests: int, concurrency: int) -
     rate = await load_test(url, requests, concurrency)
     after = cpu_seconds(pid) if pid else math.nan
     return rate, (after - before) / (2 * requests) * 1e6  # load_test sends a warm-up round too
-
-
-def start(target: object, *args: object) -> multiprocessing.Process:
-    proc = multiprocessing.get_context("spawn").Process(target=target, args=args, daemon=True)
-    proc.start()
-    return proc
 
 
 async def main(requests: int, concurrency: int, rounds: int) -> int:
