@@ -29,6 +29,12 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     access_log: bool = True
     log_level: str = "INFO"
 
+    def __post_init__(self) -> None:
+        if self.admin_key and len(self.admin_key) < 16:
+            raise ValueError("BROADSHEET_ADMIN_KEY must be at least 16 characters")
+        if not 0 < self.port < 65536:
+            raise ValueError(f"port {self.port} is out of range")
+
     @property
     def db_path(self) -> Path:
         return Path(self.data_dir) / "events.db"
@@ -55,5 +61,5 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> Config:
     raw.update({k: v for k, v in overrides.items() if v is not None})
     try:
         return msgspec.convert(raw, Config, strict=False)
-    except msgspec.ValidationError as exc:
+    except (msgspec.ValidationError, ValueError) as exc:
         raise ValueError(f"bad configuration: {exc}") from exc

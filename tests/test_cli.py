@@ -96,3 +96,11 @@ def test_verify_reports_tampering_by_position(tmp_path):
         conn.execute("UPDATE events SET actor = 'someone-else' WHERE position = 4")
     bad = cli(tmp_path, "verify")
     assert bad.returncode == 1 and "position 4" in bad.stdout
+
+
+def test_bad_configuration_is_refused_before_anything_is_written(tmp_path):
+    short = cli(tmp_path, "orgs", "list", env={"BROADSHEET_ADMIN_KEY": "short"})
+    assert short.returncode == 2 and "at least 16 characters" in short.stderr
+    assert not (tmp_path / "events.db").exists()
+    port = cli(tmp_path, "serve", "--port", "70000")
+    assert port.returncode == 2 and "out of range" in port.stderr
