@@ -17,6 +17,9 @@ async def test_rebuild_from_zero_equals_live_state(client: Any) -> None:
     rt = client.app[RUNTIME]
     live = rt.projector.state()
     assert live["accounts"]["orgs"], "the workload should have created something"
+    empty = [name for name, view in live.items() if not any(view.values())] if all(
+        isinstance(v, dict) for v in live.values()) else []
+    assert empty == [], f"the workload leaves these views empty, so their rebuild is not tested: {empty}"
 
     fresh = Projector(registry.build())
     await fresh.build(rt.store, use_checkpoint=False)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import ADMIN, make_org_key
+from tests.workload_m2x import m2x as m2x_workload
 
 
 async def accounts(client: Any) -> dict[str, Any]:
@@ -51,5 +52,40 @@ async def sharing(client: Any) -> None:
     await asyncio.wait_for(client.app[RUNNER].drained(), 30)
 
 
-STEPS.append(sharing)
-from tests.workload_m2x import m2x as _m2x; STEPS.append(_m2x)  # noqa: E402,E702
+async def librato_and_charts(client: Any) -> None:
+    """Librato metrics and tagged measurements (written, updated, deleted), a space with charts,
+    and an M2X chart made, changed and removed: every chart and dashboard event kind."""
+    import base64
+
+    made = await make_org_key(client, "charts-co", email="c@charts.example")
+    basic = {"Authorization": "Basic " + base64.b64encode(f"{made['email']}:{made['key']}".encode()).decode()}
+    m2x = {"X-M2X-KEY": made["key"]}
+
+    async def ok(r: Any) -> Any:
+        assert r.status < 300, await r.text()
+        return await r.json() if r.status != 204 else None
+
+    await ok(await client.post("/v1/metrics", headers=basic, json={
+        "source": "web-1", "gauges": [{"name": "cpu", "value": 1.5, "measure_time": 1_700_000_000},
+                                      {"name": "load", "count": 2, "sum": 3.0, "measure_time": 1_700_000_000}],
+        "counters": [{"name": "hits", "value": 7, "measure_time": 1_700_000_000}]}))
+    await ok(await client.post("/v1/measurements", headers=basic, json={
+        "tags": {"region": "eu"}, "time": 1_700_000_060, "measurements": [{"name": "cpu", "value": 2.5}]}))
+    await ok(await client.put("/v1/metrics/cpu", headers=basic, json={"display_name": "CPU"}))
+    await ok(await client.delete("/v1/metrics/hits", headers=basic))
+    space = await ok(await client.post("/v1/spaces", headers=basic, json={"name": "Ops"}))
+    chart = await ok(await client.post(f"/v1/spaces/{space['id']}/charts", headers=basic,
+                                       json={"name": "CPU", "type": "line", "streams": [{"metric": "cpu", "source": "*"}]}))
+    await ok(await client.put(f"/v1/spaces/{space['id']}/charts/{chart['id']}", headers=basic, json={"name": "CPU 2"}))
+    await ok(await client.post(f"/v1/spaces/{space['id']}/charts", headers=basic,
+                               json={"name": "gone", "type": "bignumber", "streams": [{"metric": "load"}]}))
+    device = await ok(await client.post("/v2/devices", headers=m2x, json={"name": "d", "visibility": "private"}))
+    await ok(await client.put(f"/v2/devices/{device['id']}/streams/t", headers=m2x, json={}))
+    series = [{"device": device["id"], "stream": "t"}]
+    c = await ok(await client.post("/v2/charts", headers=m2x, json={"name": "T", "series": series}))
+    await ok(await client.put(f"/v2/charts/{c['id']}", headers=m2x, json={"name": "T2", "series": series}))
+    c2 = await ok(await client.post("/v2/charts", headers=m2x, json={"name": "gone", "series": series}))
+    await ok(await client.delete(f"/v2/charts/{c2['id']}", headers=m2x))
+
+
+STEPS += [sharing, m2x_workload, librato_and_charts]
