@@ -16,7 +16,7 @@ import msgspec
 
 from app import accounts, audit, config as config_mod
 from app.config import Config
-from app.errors import DomainError, NotFound
+from app.errors import DomainError
 from app.runtime import Runtime
 from events.errors import StoreError
 from events.sqlite import SqliteEventStore
@@ -268,5 +268,3 @@ async def _verify(store: SqliteEventStore, args: argparse.Namespace, out: TextIO
 _READERS: dict[str, Callable[[SqliteEventStore, argparse.Namespace, TextIO], Awaitable[int]]] = {
     "audit": _audit, "replay": _replay, "verify": _verify,
 }
-
-__all__ = ["main", "NotFound"]

@@ -8,7 +8,6 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 from app.http import RUNTIME
 from tests.conftest import ADMIN, make_config

@@ -36,7 +36,7 @@ async def test_create_get_update_delete_device(client):
 
     r = await client.put(f"/v2/devices/{d['id']}", json={"name": "kettle", "tags": ["x"]}, headers=m2x(o["key"]))
     assert r.status == 204
-    got = await (await client.get(f"/v2/devices/serial/SN-1", headers=m2x(o["key"]))).json()
+    got = await (await client.get("/v2/devices/serial/SN-1", headers=m2x(o["key"]))).json()
     assert got["name"] == "kettle" and got["tags"] == ["x"] and got["description"] == "basement"
 
     # the device key works on its device, but may not delete it
