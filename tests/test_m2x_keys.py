@@ -108,3 +108,12 @@ async def test_permissions_are_echoed_and_enforced_per_method(client):
     assert r.status == 403
     listing = (await (await client.get(f"/v2/keys?device={d['id']}", headers=m2x(o["key"]))).json())["keys"]
     assert next(x for x in listing if x["name"] == "sensor")["permissions"] == ["GET", "PUT"]
+
+
+async def test_a_key_cannot_mint_a_key_with_more_than_it_holds(client):
+    o = await make_org_key(client, "acme", scopes=["data:read", "data:write"])  # no charts scopes
+    r = await client.post("/v2/keys", json={"name": "wider"}, headers=m2x(o["key"]))
+    assert r.status == 201
+    wider = (await r.json())["key"]
+    r = await client.post("/v2/charts", json={"name": "c", "series": []}, headers=m2x(wider))
+    assert r.status == 403  # charts:write was not the minting key's to give

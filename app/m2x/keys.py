@@ -83,7 +83,9 @@ async def create_key(request: web.Request) -> web.Response:
         device = access.devices(request).device(b.device)
         if device is None or device.org_id != p.org_id:
             raise invalid("device", "not_found", "no such device in this account")
-    scopes = [s for m in perms for s in PERMISSIONS[m] if b.device is None or s.startswith("data:")]
+    # a key never grants more than the key that makes it holds
+    scopes = [s for m in perms for s in PERMISSIONS[m]
+              if (b.device is None or s.startswith("data:")) and accounts.has_scope(p.key, s)]
     key, raw = await accounts.create_key(runtime(request), p.user_id, scopes=scopes, name=b.name, device=b.device,
                                          stream=b.stream, methods=sorted(set(perms)), actor=p.actor,
                                          request_id=request_id(request))
