@@ -33,10 +33,6 @@ class Envelope(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     prev_hash: bytes = b""
     hash: bytes = b""
 
-    @property
-    def entity(self) -> str:
-        return self.stream
-
 
 class Pending(msgspec.Struct, frozen=True):
     """Events to append to one stream, with the version the caller last saw (None: any)."""

@@ -23,13 +23,6 @@ _MODULES: list[ModuleType] = [accounts, charts, dashboards, series, metrics, dev
 _MODULES += [shares, snapshots, jobs]
 
 
-def register(module: ModuleType) -> None:
-    """Add an aggregate module's ``EVENTS`` to the catalog (call at import time, before use)."""
-    if module not in _MODULES:
-        _MODULES.append(module)
-        _rebuild()
-
-
 def all_event_types() -> tuple[type[Event], ...]:
     return tuple(t for m in _MODULES for t in m.EVENTS)
 
@@ -66,10 +59,6 @@ def decode(payload: bytes) -> Event:
 def decode_many(payloads: list[bytes]) -> list[Event]:
     """Decode a batch in one call: a MessagePack array header, then the payloads as they are."""
     return _batch_decoder.decode(b"\xdd" + len(payloads).to_bytes(4, "big") + b"".join(payloads))  # type: ignore[no-any-return]
-
-
-def known_tags() -> frozenset[str]:
-    return frozenset(_by_tag)
 
 
 _rebuild()

@@ -363,6 +363,3 @@ class Series:
         if text is None or text.numeric.n == 0:
             return None
         return float(text.numeric.t[text.numeric.n - 1]), text.texts[-1]
-
-    def is_text(self, org_id: int, source: str, metric: str) -> bool:
-        return (org_id, source, metric) in self._texts

@@ -9,7 +9,7 @@ import secrets
 import string
 from collections.abc import Mapping, Sequence
 
-from app.errors import Invalid, NotFound
+from app.errors import Invalid
 from app.runtime import Runtime
 from events import charts as cev
 from events import dashboards as dev
@@ -171,17 +171,3 @@ async def delete_dashboard(rt: Runtime, dash: Dashboard, *, with_charts: bool, a
                     batches.append(Pending(f"dashboard-{other.id}",
                                            (dev.TileRemoved(dashboard_id=other.id, chart_id=chart.id),)))
     await rt.append(batches, actor=actor, request_id=request_id)
-
-
-def find_chart(rt: Runtime, org_id: int, chart_id: int) -> Chart:
-    chart = charts_view(rt).get(org_id, chart_id)
-    if chart is None:
-        raise NotFound(f"chart {chart_id} not found")
-    return chart
-
-
-def find_dashboard(rt: Runtime, org_id: int, dashboard_id: int) -> Dashboard:
-    dash = dashboards_view(rt).get(org_id, dashboard_id)
-    if dash is None:
-        raise NotFound(f"dashboard {dashboard_id} not found")
-    return dash
