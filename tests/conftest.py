@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,6 +36,17 @@ def config(tmp_path: Path) -> Config:
 @pytest.fixture
 async def client(aiohttp_client: Any, config: Config) -> TestClient:
     return await aiohttp_client(create_app(config))
+
+
+def pin_clock(client: TestClient) -> float:
+    """Stop the server's clock at the present moment and return it. Default windows ("the last
+    hour", "the last 24 hours") end at a step of this clock; a test that compares caching headers
+    across several requests pins it, so crossing a step boundary mid-test cannot change them."""
+    from app.http import RUNTIME
+
+    now = time.time()
+    client.server.app[RUNTIME].clock = lambda: now
+    return now
 
 
 async def make_org_key(client: TestClient, name: str, *, email: str = "owner@example.com",

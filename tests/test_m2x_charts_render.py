@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 from app.charts.render import cache_for
 from app.http import RUNTIME
 from app.times import iso
-from tests.conftest import make_org_key
+from tests.conftest import make_org_key, pin_clock
 from tests.m2x_chart_factories import make_chart, make_device, png_size, position, post_values
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -105,6 +105,7 @@ async def test_bad_parameters_are_422_and_never_5xx(client):
 
 async def test_etag_304_and_cache_control(client):
     key, dev, chart = await _chart_with_data(client)
+    now = pin_clock(client)  # the default window ends at the clock's 10 s step: keep it still
     cache = cache_for(client.server.app[RUNTIME])
     url = f"/v2/charts/{chart['id']}.png"
     r = await client.get(url)
@@ -123,13 +124,13 @@ async def test_etag_304_and_cache_control(client):
     assert past.headers["Cache-Control"] == "public, max-age=3600"
 
     # new data changes the ETag
-    await post_values(client, key, dev, "temperature", [(time.time() - 5, 99.0)])
+    await post_values(client, key, dev, "temperature", [(now - 5, 99.0)])
     r = await client.get(url, headers={"If-None-Match": etag})
     assert r.status == 200 and r.headers["ETag"] != etag
     etag2 = r.headers["ETag"]
     # data of another series does not
     other = await make_device(client, key, "Elsewhere", {"pressure": None})
-    await post_values(client, key, other, "pressure", [(time.time() - 5, 1.0)])
+    await post_values(client, key, other, "pressure", [(now - 5, 1.0)])
     r = await client.get(url, headers={"If-None-Match": etag2})
     assert r.status == 304
     # a chart change does

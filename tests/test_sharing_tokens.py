@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.conftest import ADMIN
+from tests.conftest import ADMIN, pin_clock
 from tests.sharing_factories import dashboard, head, instrument, librato_org, points, token
 
 TOKEN = re.compile(r"^[a-z0-9]{8}$")
@@ -153,7 +153,7 @@ async def test_tokens_are_private_to_their_organization_and_need_the_scope(clien
 
 async def test_public_page_image_and_query_parameters(client):
     auth = await librato_org(client)
-    now = time.time()
+    now = pin_clock(client)  # the If-None-Match below must see the same default window
     await points(client, auth, now - 1800, [1, 5, 3, 8, 2])
     inst = await instrument(client, auth)
     tok = (await token(client, auth, "instrument", inst["id"]))["token"]
