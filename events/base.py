@@ -34,6 +34,16 @@ class Envelope(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     hash: bytes = b""
 
 
+class Recorded(msgspec.Struct, frozen=True, array_like=True, gc=False):
+    """What a fold reads of an envelope: where and when its event was recorded. A replay hands
+    these to the projections instead of whole envelopes (an envelope also has them)."""
+
+    position: int
+    stream: str
+    version: int
+    recorded_at: int
+
+
 class Pending(msgspec.Struct, frozen=True):
     """Events to append to one stream, with the version the caller last saw (None: any)."""
 

@@ -61,4 +61,9 @@ def decode_many(payloads: list[bytes]) -> list[Event]:
     return _batch_decoder.decode(b"\xdd" + len(payloads).to_bytes(4, "big") + b"".join(payloads))  # type: ignore[no-any-return]
 
 
+def decode_concat(payloads: bytes, count: int) -> list[Event]:
+    """Decode ``count`` payloads stored back to back in one bytes object."""
+    return _batch_decoder.decode(b"\xdd" + count.to_bytes(4, "big") + payloads)  # type: ignore[no-any-return]
+
+
 _rebuild()

@@ -10,7 +10,7 @@ from typing import Protocol
 
 import msgspec
 
-from events.base import Envelope, Pending
+from events.base import Envelope, Event, Pending, Recorded
 
 
 class EventFilter(msgspec.Struct, frozen=True, kw_only=True):
@@ -33,6 +33,15 @@ class Checkpoint(msgspec.Struct, frozen=True):
     state: bytes
 
 
+class ReplayBatch(msgspec.Struct, frozen=True, gc=False):
+    """Consecutive events for the projections: ``recorded[i]`` says where ``events[i]`` sits;
+    ``hash`` is the hash of the last one."""
+
+    recorded: list[Recorded]
+    events: list[Event]
+    hash: bytes
+
+
 class ChainBreak(msgspec.Struct, frozen=True):
     position: int
     problem: str
@@ -50,9 +59,9 @@ class EventStore(Protocol):
         """Events with position > after, in order."""
         ...
 
-    def replay(self, after: int = 0, batch: int = 20_000) -> AsyncIterator[list[Envelope]]:
-        """All events after a position, in batches, for projections (which read neither
-        ``request_id`` nor ``prev_hash``: a store may leave them empty here)."""
+    def replay(self, after: int = 0) -> AsyncIterator[ReplayBatch]:
+        """All events after a position, in order and in batches, for the projections (which
+        read of an envelope only what ``Recorded`` holds)."""
         ...
 
     async def query(self, flt: EventFilter, limit: int = 100) -> list[Envelope]: ...

@@ -6,13 +6,14 @@ events), so the device listing can show it without looking at the points.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
 
 from events import devices as ev
 from events import series as sev
-from events.base import Envelope, Event
+from events.base import Envelope, Event, Recorded
 
 
 class Stream(msgspec.Struct, kw_only=True):
@@ -80,9 +81,10 @@ class Devices:
         return self.state
 
     def handlers(self) -> dict[type[Event], Any]:
-        table: dict[type[Event], Any] = {t: self._device for t in ev.EVENTS}
-        table[sev.PointsAdded] = self._points
-        return table
+        return {t: self._device for t in ev.EVENTS}
+
+    def run_handlers(self) -> dict[type[Event], Any]:
+        return {sev.PointsAdded: self._points}
 
     def _device(self, env: Envelope, e: Any) -> None:
         old = self.state.devices.get(e.device_id)
@@ -96,10 +98,12 @@ class Devices:
         if new.serial:
             self.by_serial[(new.org_id, new.serial)] = new.id
 
-    def _points(self, env: Envelope, e: sev.PointsAdded) -> None:
-        device = self.state.devices.get(e.source)
-        if device is not None and device.org_id == e.org_id:
-            device.last_activity = env.recorded_at
+    def _points(self, recorded: Sequence[Recorded], events: Sequence[sev.PointsAdded]) -> None:
+        devices = self.state.devices
+        for rec, e in zip(recorded, events):
+            device = devices.get(e.source)
+            if device is not None and device.org_id == e.org_id:
+                device.last_activity = rec.recorded_at
 
     # -- queries -----------------------------------------------------------------------------
 

@@ -10,13 +10,14 @@ point at the same time replaces the point in the series, so it drops the summary
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
 
 from events import metrics as ev
 from events import series as sev
-from events.base import Envelope, Event
+from events.base import Envelope, Event, Recorded
 
 SeriesKey = tuple[int, str, str]  # (org_id, source, metric)
 LIBRATO_STREAM = "series-librato-"  # + org_id: where the Librato dialect appends its points
@@ -67,7 +68,10 @@ class Metrics:
 
     def handlers(self) -> dict[type[Event], Any]:
         return {ev.MetricCreated: self._metric, ev.MetricUpdated: self._metric, ev.MetricDeleted: self._metric,
-                ev.SummariesRecorded: self._summaries, sev.PointsAdded: self._points, sev.PointsDeleted: self._deleted}
+                ev.SummariesRecorded: self._summaries, sev.PointsDeleted: self._deleted}
+
+    def run_handlers(self) -> dict[type[Event], Any]:
+        return {sev.PointsAdded: self._points}
 
     def _metric(self, env: Envelope, e: Any) -> None:
         self.versions[(e.org_id, e.key)] = env.version
@@ -85,12 +89,17 @@ class Metrics:
             self.stats.setdefault((e.org_id, r.source, r.metric), {})[r.time] = \
                 Stat(r.count, r.sum, r.min, r.max, r.sum_squares)
 
-    def _points(self, env: Envelope, e: sev.PointsAdded) -> None:
-        if env.stream.startswith(LIBRATO_STREAM):
-            for chunk in e.series():
-                self.sources.setdefault((e.org_id, chunk.metric), set()).add(chunk.source)
-        if not self.stats:
-            return
+    def _points(self, recorded: Sequence[Recorded], events: Sequence[sev.PointsAdded]) -> None:
+        sources, stats = self.sources, self.stats
+        for rec, e in zip(recorded, events):
+            if rec.stream.startswith(LIBRATO_STREAM):
+                for chunk in e.series():
+                    sources.setdefault((e.org_id, chunk.metric), set()).add(chunk.source)
+            if stats:
+                self._forget_summaries(e)
+
+    def _forget_summaries(self, e: sev.PointsAdded) -> None:
+        """Raw points at a summary's time replace it."""
         for chunk in e.series():
             held = self.stats.get((e.org_id, chunk.source, chunk.metric))
             if held:

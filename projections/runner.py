@@ -11,17 +11,20 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 import msgspec
 
-from events.base import Envelope, Event
+from events.base import Envelope, Event, Recorded
 from events.store import Checkpoint, EventStore
 
 log = logging.getLogger("broadsheet.projections")
 
-Handler = Callable[[Envelope, Any], None]
+# A handler reads of the envelope only what ``Recorded`` holds: a replay passes just that.
+Handler = Callable[[Any, Any], None]
+# A run handler folds a run of consecutive events of one type: (recorded, events), same length.
+RunHandler = Callable[[Sequence[Any], Sequence[Any]], None]
 
 # Bump when any projection's state layout changes: older checkpoints are then ignored.
 CHECKPOINT_FORMAT = 1
@@ -35,6 +38,10 @@ class Projection(Protocol):
         """Which event types this projection folds, and how: ``handler(envelope, event)``."""
         ...
 
+    # Optional: ``run_handlers() -> dict[type[Event], RunHandler]``, for the hot types of a
+    # replay (a type is in one of the two): one call per run of consecutive events of that
+    # type instead of one per event.
+
     def dump(self) -> Any:
         """The state, as something msgspec can encode."""
         ...
@@ -44,6 +51,13 @@ class Projection(Protocol):
         ...
 
 
+def _each(handler: Handler) -> RunHandler:
+    def fold_run(recorded: Sequence[Any], events: Sequence[Any]) -> None:
+        for rec, ev in zip(recorded, events):
+            handler(rec, ev)
+    return fold_run
+
+
 class Projector:
     def __init__(self, projections: Iterable[Projection]) -> None:
         self.projections = {p.name: p for p in projections}
@@ -51,10 +65,15 @@ class Projector:
         self.hash = b""
         self.restored_from = 0  # the position of the checkpoint the views started from
         self.max_ids: dict[str, int] = {}  # highest integer id seen per stream kind ("org" -> 7)
-        self._routes: dict[type[Event], list[Handler]] = {}
+        # Each projection folds only its own state, so a run of events of one type may be
+        # folded projection by projection: the result is the same as event by event.
+        self._routes: dict[type[Event], list[RunHandler]] = {}
         for p in self.projections.values():
+            runs: dict[type[Event], RunHandler] = p.run_handlers() if hasattr(p, "run_handlers") else {}
             for event_type, handler in p.handlers().items():
-                self._routes.setdefault(event_type, []).append(handler)
+                runs.setdefault(event_type, _each(handler))
+            for event_type, run in runs.items():
+                self._routes.setdefault(event_type, []).append(run)
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
 
     def __getitem__(self, name: str) -> Any:
@@ -66,18 +85,29 @@ class Projector:
             envs = [e for e in envs if e.position > self.position]
         if not envs:
             return
-        routes, max_ids, nothing = self._routes, self.max_ids, ()
-        for env in envs:
-            ev = env.event
-            for handler in routes.get(type(ev), nothing):
-                handler(env, ev)
-            if env.version == 1:
-                kind, _, ident = env.stream.partition("-")
-                if ident.isdigit() and int(ident) > max_ids.get(kind, 0):
-                    max_ids[kind] = int(ident)
+        self._fold(envs, [e.event for e in envs])
         self.position, self.hash = envs[-1].position, envs[-1].hash
         if self._waiters:
             self._wake()
+
+    def _fold(self, recorded: Sequence[Recorded | Envelope], events: list[Event]) -> None:
+        routes, n, i = self._routes, len(events), 0
+        while i < n:
+            kind, j = type(events[i]), i + 1
+            while j < n and type(events[j]) is kind:
+                j += 1
+            handlers = routes.get(kind)
+            if handlers:
+                recs, evs = (recorded, events) if j - i == n else (recorded[i:j], events[i:j])
+                for handler in handlers:
+                    handler(recs, evs)
+            i = j
+        max_ids = self.max_ids
+        for rec in recorded:
+            if rec.version == 1:
+                kind_, _, ident = rec.stream.partition("-")
+                if ident.isdigit() and int(ident) > max_ids.get(kind_, 0):
+                    max_ids[kind_] = int(ident)
 
     def _wake(self) -> None:
         still = []
@@ -112,8 +142,11 @@ class Projector:
                 await self._restore(store)
             folded = 0
             async for batch in store.replay(after=self.position):
-                self.apply(batch)
-                folded += len(batch)
+                if batch.recorded[0].position <= self.position:
+                    raise ValueError(f"replay went back to {batch.recorded[0].position}")
+                self._fold(batch.recorded, batch.events)
+                self.position, self.hash = batch.recorded[-1].position, batch.hash
+                folded += len(batch.events)
         finally:
             if paused:
                 gc.enable()

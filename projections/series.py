@@ -17,12 +17,13 @@ loop and call :func:`aggregate_sorted` in the executor.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from events import series as ev
-from events.base import Envelope, Event
+from events.base import Envelope, Event, Recorded
 
 Key = tuple[int, str, str]
 FUNCTIONS = ("min", "max", "count", "avg", "sum", "stddev")
@@ -98,11 +99,17 @@ class _Numeric:
 
     def add_list(self, times: list[float], values: list[float]) -> None:
         """Add points given as lists (as events carry them)."""
-        if len(times) <= 64 and times and times[0] > self.last and all(a < b for a, b in zip(times, times[1:])):
-            self.pt += times
-            self.pv += values
-            self.last = times[-1]
-            return
+        if len(times) <= 64:  # a short run strictly newer than everything held waits in the lists
+            last = self.last
+            for t in times:
+                if not t > last:  # (NaN never gets here: ingest refuses it)
+                    break
+                last = t
+            else:
+                self.pt += times
+                self.pv += values
+                self.last = last
+                return
         self.add(np.asarray(times, dtype=_F8), np.asarray(values, dtype=_F8))
 
     def add(self, t: np.ndarray, v: np.ndarray) -> None:
@@ -233,14 +240,31 @@ class Series:
     # -- folding ---------------------------------------------------------------------------
 
     def handlers(self) -> dict[type[Event], Any]:
-        return {ev.PointsAdded: self._added, ev.PointsDeleted: self._deleted}
+        return {ev.PointsDeleted: self._deleted}
 
-    def _added(self, env: Envelope, e: ev.PointsAdded) -> None:
-        if not e.chunks and e.texts is None and e.times:  # one numeric series: the hot path of a replay
-            num = self._numeric.get((e.org_id, e.source, e.metric))
-            if num is not None:
-                num.add_list(e.times, e.values)
-                return
+    def run_handlers(self) -> dict[type[Event], Any]:
+        return {ev.PointsAdded: self._added}
+
+    def _added(self, recorded: Sequence[Recorded], events: Sequence[ev.PointsAdded]) -> None:
+        numeric = self._numeric
+        for e in events:
+            times = e.times
+            if not e.chunks and e.texts is None and times and len(times) <= 64:
+                num = numeric.get((e.org_id, e.source, e.metric))
+                if num is not None:  # the hot path of a replay: _Numeric.add_list's, inlined
+                    last = num.last
+                    for t in times:
+                        if not t > last:
+                            break
+                        last = t
+                    else:
+                        num.pt += times
+                        num.pv += e.values
+                        num.last = last
+                        continue
+            self._add_batch(e)
+
+    def _add_batch(self, e: ev.PointsAdded) -> None:
         for chunk in e.series():
             key = (e.org_id, chunk.source, chunk.metric)
             if chunk.texts is not None:

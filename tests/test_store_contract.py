@@ -149,6 +149,26 @@ async def test_checkpoints_round_trip(store):
     assert await store.load_checkpoint("p") == Checkpoint("p", 7, b"h", b"state")
 
 
+async def test_replay_gives_every_event_in_order_in_batches_of_bounded_size(store):
+    """Thousands of small events and runs of large ones (a 400 kB name each): batches are sized
+    by bytes, and together they are exactly the log after the position asked for."""
+    big = "é" * 200_000
+    for names in (["s"] * 6_000, [big] * 40, ["t"] * 1_000, [big] * 40, ["u\u2603\"q"] * 10):
+        await store.append([Pending(f"org-{i}", (created(i, name),), None) for i, name in enumerate(names, 1)],
+                           actor="t")
+    log = await store.read(limit=1_000_000)
+    for after in (0, 3, 6_000, len(log) - 1, len(log)):
+        batches = [b async for b in store.replay(after=after)]
+        recorded = [r for b in batches for r in b.recorded]
+        assert [(r.position, r.stream, r.version, r.recorded_at) for r in recorded] == \
+            [(e.position, e.stream, e.version, e.recorded_at) for e in log[after:]]
+        assert [e for b in batches for e in b.events] == [e.event for e in log[after:]]
+        assert all(len(b.events) == len(b.recorded) and b.hash == log[b.recorded[-1].position - 1].hash
+                   for b in batches)
+        if after == 0:
+            assert len(batches) >= 3  # 16 MB of big names never come in one batch
+
+
 # -- the hash chain -----------------------------------------------------------------------------
 
 async def _five(tmp_path: Path, opener: Opener) -> Path:
