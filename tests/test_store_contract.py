@@ -103,6 +103,30 @@ async def test_events_survive_reopening(opener, tmp_path):
         await s.close()
 
 
+async def test_two_writers_on_one_log_never_break_the_chain(opener, tmp_path):
+    """Each store stages on its own view of the tail; when the other wrote meanwhile, the
+    append must notice (positions, new streams, versions) and stage again, never overwrite."""
+    a, b = await opener(tmp_path), await opener(tmp_path)
+    try:
+        await a.append([Pending("org-1", (created(1),), 0)], actor="a")
+        await b.append([Pending("org-1", (OrgDisabled(org_id=1),), None)], actor="b")  # b never saw org-1
+        with pytest.raises(ConcurrencyError):
+            await b.append([Pending("org-2", (created(2),), 0), Pending("org-1", (created(1),), 0)], actor="b")
+        await a.append([Pending("org-2", (created(2),), 0)], actor="a")  # a's tail is stale: b wrote
+        with pytest.raises(ConcurrencyError):
+            await b.append([Pending("org-2", (created(2),), 0)], actor="b")  # b takes org-2 for new
+        await a.append([Pending("org-1", (OrgDisabled(org_id=1),), 2)], actor="a")  # a cached version 1
+        await asyncio.gather(*(w.append([Pending(f"org-{w is a}-{i}", (created(i),), 0)], actor="x")
+                               for i in range(30) for w in (a, b)))
+        log = await a.read()
+        assert [e.position for e in log] == list(range(1, 65))
+        assert [(e.stream, e.version) for e in log[:4]] == [("org-1", 1), ("org-1", 2), ("org-2", 1), ("org-1", 3)]
+        assert await a.verify() == []
+    finally:
+        await a.close()
+        await b.close()
+
+
 async def test_close_finishes_queued_appends_and_refuses_new_ones(opener, tmp_path):
     s = await opener(tmp_path)
     pending = [asyncio.ensure_future(s.append([Pending(f"org-{i}", (created(i),), 0)], actor="t")) for i in range(50)]
