@@ -22,7 +22,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import aiosqlite
 import msgspec
@@ -79,7 +79,6 @@ SELECT payloads, recorded, n, last, (SELECT hash FROM events WHERE position = la
 _REPLAY_SIZE = "SELECT sum(length(payload)) FROM (SELECT payload FROM events WHERE position > ? ORDER BY position LIMIT ?)"
 _REPLAY_MOST = 20_000
 _REPLAY_BYTES = 8 * 1024 * 1024
-_REPLAY_SWITCH_INTERVAL = 0.0005  # seconds (see ``replay``)
 _recorded = msgspec.json.Decoder(list[Recorded])
 
 
@@ -92,6 +91,11 @@ def _replay_batch(conn: sqlite3.Connection, after: int) -> tuple[Any, ...]:
 
 _MAX_GROUP = 5_000  # events per transaction; more waits for the next one
 _QUEUE_LIMIT = 20_000  # pending append requests before callers wait for room
+# The connection threads need the GIL a few times per transaction or replay batch (to bind,
+# after each step, to hand the result over) while the event loop is busy: at Python's default
+# 5 ms switch interval each such take can wait 5 ms, longer than the SQL itself. Opening a store
+# lowers the process's interval to this (seconds); measured in scripts/bench_events.py.
+_SWITCH_INTERVAL = 0.0005
 
 
 def _envelopes(rows: list[Any]) -> list[Envelope]:
@@ -107,6 +111,39 @@ def _insert(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
         chunk = rows[i:i + _ROWS_PER_STATEMENT]
         conn.execute(f"INSERT INTO events ({_COLUMNS}) VALUES " + ",".join([_ROW] * len(chunk)),
                      [value for row in chunk for value in row])
+
+
+def _load_versions(conn: sqlite3.Connection, streams: set[str]) -> dict[str, int]:
+    """The current version of each stream, from the log (0: no such stream)."""
+    versions: dict[str, int] = {}
+    listed = list(streams)
+    for i in range(0, len(listed), 500):
+        chunk = listed[i:i + 500]
+        marks = ",".join("?" * len(chunk))
+        found = dict(conn.execute(
+            f"SELECT stream, MAX(version) FROM events WHERE stream IN ({marks}) GROUP BY stream", chunk).fetchall())
+        versions.update((s, found.get(s, 0)) for s in chunk)
+    return versions
+
+
+class Committed(NamedTuple):
+    """What a transaction did: per request its envelopes or conflict, events of other
+    processes to dispatch first, and the state it leaves. ``as_planned``: the loop's staging
+    stood; ``foreign``: another process had written."""
+
+    staged: list[tuple[AppendRequest, Any]]
+    missed: list[Envelope]
+    tail: tuple[int, bytes]
+    versions: dict[str, int]
+    now: int
+    as_planned: bool
+    foreign: bool
+
+
+class _InFlight(NamedTuple):
+    group: list[AppendRequest]
+    txn: asyncio.Future[Committed]
+    size: int
 
 
 def _any_exists(conn: sqlite3.Connection, streams: set[str]) -> bool:
@@ -132,9 +169,16 @@ class SqliteEventStore:
         self._room = asyncio.Event()  # set while _pending is below _QUEUE_LIMIT
         self._room.set()
         self._lock = asyncio.Lock()  # one writer transaction or dispatch at a time
-        self._versions: dict[str, int] = {}  # cache of stream versions, valid while no one else writes
-        self._tail = (0, b"")  # (position, hash) of the newest event we know was committed
+        self._waiting = 0  # events in _pending
+        self._inflight: deque[_InFlight] = deque()  # submitted to the thread, in order
+        self._holding = False  # the write loop holds _lock (while groups are in flight)
+        # What the next group is staged against: the stream versions, tail (position, hash) and
+        # time that the groups before it leave once committed; _known is False while unsure.
+        self._versions: dict[str, int] = {}
+        self._tail = (0, b"")
         self._last_us = 0
+        self._known = True
+        self._thread_tail = (0, b"")  # in the connection thread: the tail its last commit left
         self._listener: Listener | None = None
         self._dispatched = 0
         self._closing = False
@@ -144,6 +188,8 @@ class SqliteEventStore:
     @classmethod
     async def open(cls, path: str | Path, *, clock: Callable[[], float] = time.time) -> SqliteEventStore:
         path = Path(path)
+        if sys.getswitchinterval() > _SWITCH_INTERVAL:
+            sys.setswitchinterval(_SWITCH_INTERVAL)
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             writer = await _connect(path)
@@ -156,6 +202,7 @@ class SqliteEventStore:
             "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1"))
         if rows:
             store._tail, store._last_us = (rows[0][0], rows[0][1]), rows[0][2]
+            store._thread_tail = store._tail
         store._writer_task = asyncio.create_task(store._write_loop(), name="event-writer")
         return store
 
@@ -169,102 +216,159 @@ class SqliteEventStore:
             await self._room.wait()
         req = AppendRequest(batches, actor, request_id, self._loop.create_future())
         self._pending.append(req)
+        self._waiting += req.size
         self._wakeup.set()
         return await req.future
 
     async def _write_loop(self) -> None:
-        pending = self._pending
-        while pending or not self._closing:
-            if not pending:
-                self._wakeup.clear()
-                await self._wakeup.wait()
-                continue
-            group, size = [pending.popleft()], 0
-            size = group[0].size
-            while size < _MAX_GROUP and pending:
-                req = pending.popleft()
-                group.append(req)
-                size += req.size
-            self._room.set()
-            try:
-                await self._commit(group)
-            except Exception as exc:  # noqa: BLE001 - every waiter must hear about it
-                log.exception("event log write failed")
-                err = exc if isinstance(exc, StoreError) else StoreError(f"write failed: {exc}")
-                for req in group:
-                    if not req.future.done():
-                        req.future.set_exception(err)
+        """Commit what is waiting, in groups, and keep the connection thread busy.
 
-    async def _commit(self, group: list[AppendRequest]) -> None:
-        async with self._lock:
+        Up to two groups are in the thread's queue at once. The second is staged against the
+        tail the first will leave and queued right behind it, so the thread goes from one
+        fsync to the next without waiting for the loop, while the loop hands out the results
+        of the last commit and gathers the next appends. When the thread is idle, half of what
+        waits is taken, so that from then on two groups take turns; a group follows the one
+        in flight as soon as it is as large (everyone it waits for is back), or when that one
+        is done. The thread checks each staged guess (``_transaction``)."""
+        pending, inflight = self._pending, self._inflight
+        while pending or inflight or not self._closing:
+            while inflight and inflight[0].txn.done():
+                self._settle(inflight.popleft())
+            if pending and (not inflight or (len(inflight) == 1 and self._waiting >= inflight[0].size)):
+                if not self._holding:  # poll and checkpoints wait while groups are in flight
+                    await self._lock.acquire()
+                    self._holding = True
+                most = _MAX_GROUP if inflight or len(pending) < 4 else self._waiting // 2
+                self._submit(most)
+                await asyncio.sleep(0)  # the task hands the transaction to the thread now
+                continue
+            if not inflight and self._holding:
+                self._holding = False
+                self._lock.release()
+            if self._closing and not pending and not inflight:
+                break
+            self._wakeup.clear()
+            await self._wakeup.wait()
+
+    def _submit(self, most: int) -> None:
+        pending = self._pending
+        group, size = [pending.popleft()], 0
+        size = group[0].size
+        while size < most and pending:
+            req = pending.popleft()
+            group.append(req)
+            size += req.size
+        self._waiting -= size
+        self._room.set()
+        try:
             plan = self._plan(group)
-            # The whole transaction is one call into aiosqlite's connection thread: a round trip
-            # per statement would cost more than the fsync that group commit is there to share.
-            staged, missed, tail, versions = await self._w._execute(self._transaction, group, plan)  # noqa: SLF001
-            self._tail = tail
-            self._versions.update(versions)
-        committed = [e for _, envs in staged if isinstance(envs, list) for e in envs]
-        self._dispatch(missed + committed if missed else committed)
-        for req, envs in staged:
-            if not req.future.done():
-                if isinstance(envs, ConcurrencyError):
-                    req.future.set_exception(envs)
-                else:
-                    req.future.set_result(envs)
+        except Exception as exc:  # noqa: BLE001 - every waiter must hear about it
+            self._fail(group, exc)
+            return
+        if plan is None:
+            self._known = False  # the thread stages this group: what it leaves is known after
+        # The whole transaction is one call into aiosqlite's connection thread: a round trip
+        # per statement would cost more than the fsync that group commit is there to share.
+        txn = asyncio.ensure_future(self._w._execute(self._transaction, group, plan))  # noqa: SLF001
+        txn.add_done_callback(lambda _: self._wakeup.set())
+        self._inflight.append(_InFlight(group, txn, size))
 
     def _plan(self, group: list[AppendRequest]) -> Plan | None:
-        """Stage the group here, on the event loop, while the connection thread is free for
-        SQLite: assuming nobody else wrote since our last commit and that streams we hold no
-        version for are new. The transaction checks both and stages again if either is wrong.
-        None when a request needs the version of a stream we do not know."""
+        """Stage the group here, on the event loop, against the tail and versions the groups
+        before it will leave, assuming nobody else writes and that streams we hold no version
+        for are new; the thread checks all three. None when that guess cannot be made (a
+        request needs the version of a stream we do not know, or a group before failed)."""
+        if not self._known:
+            return None
         unknown = {b.stream for r in group for b in r.batches if b.stream not in self._versions}
         if any(b.stream in unknown and b.expected_version != 0 for r in group for b in r.batches):
             return None
         versions = {b.stream: self._versions.get(b.stream, 0) for r in group for b in r.batches}
         now = max(int(self._clock() * 1_000_000), self._last_us)
         rows, staged = stage(group, self._tail, now, versions)
-        return Plan(self._tail, now, unknown, rows, staged, versions)
+        plan = Plan(self._tail, now, unknown, rows, staged, versions)
+        if rows:  # what the next group is staged against
+            self._tail, self._last_us = (rows[-1][0], rows[-1][9]), now
+            self._versions.update(versions)
+        return plan
 
-    def _transaction(self, group: list[AppendRequest],
-                     plan: Plan | None) -> tuple[Any, list[Envelope], tuple[int, bytes], dict[str, int]]:
-        """Runs in the connection's thread, under ``self._lock``."""
+    def _settle(self, done: _InFlight) -> None:
+        """Hand out a finished group's results, in commit order, and correct the guesses if
+        the thread found them wrong."""
+        try:
+            result: Committed = done.txn.result()
+        except Exception as exc:  # noqa: BLE001 - every waiter must hear about it
+            self._fail(done.group, exc)
+            self._versions.clear()
+            self._known = False  # what the log holds now is read again by the next transaction
+            return
+        if result.foreign:
+            self._versions.clear()  # another process wrote: cached versions may be stale
+        if not result.as_planned:
+            self._versions.update(result.versions)
+            if self._inflight:
+                self._known = False  # the groups in flight were staged on a wrong guess
+        if not self._inflight and not (result.as_planned and self._known):
+            self._tail, self._last_us, self._known = result.tail, result.now, True
+        committed = [e for _, envs in result.staged if isinstance(envs, list) for e in envs]
+        try:
+            self._dispatch(result.missed + committed if result.missed else committed)
+        except Exception:  # noqa: BLE001 - a view's bug: the events are committed all the same
+            log.exception("a listener failed on events up to %d", result.tail[0])
+        for req, envs in result.staged:
+            if not req.future.done():
+                if isinstance(envs, ConcurrencyError):
+                    req.future.set_exception(envs)
+                else:
+                    req.future.set_result(envs)
+
+    @staticmethod
+    def _fail(group: list[AppendRequest], exc: Exception) -> None:
+        log.error("event log write failed", exc_info=exc)
+        err = exc if isinstance(exc, StoreError) else StoreError(f"write failed: {exc}")
+        for req in group:
+            if not req.future.done():
+                req.future.set_exception(err)
+
+    def _transaction(self, group: list[AppendRequest], plan: Plan | None) -> Committed:
+        """Runs in the connection's thread, one group after the other, in submission order."""
         conn: sqlite3.Connection = self._w._conn  # noqa: SLF001
+        if plan is not None and plan.tail == self._thread_tail and 0 < len(plan.rows) <= _ROWS_PER_STATEMENT:
+            # The fast path: one INSERT statement, which SQLite runs as a transaction of its
+            # own. If another process wrote since our last commit, its first event holds the
+            # position we staged first; if a stream we took for new exists, it holds version 1:
+            # either way a unique key refuses the whole statement, and the full path below
+            # reads the log and stages again.
+            try:
+                _insert(conn, plan.rows)
+            except sqlite3.IntegrityError:
+                pass
+            else:
+                self._thread_tail = (plan.rows[-1][0], plan.rows[-1][9])
+                return Committed(plan.staged, [], self._thread_tail, plan.versions, plan.now, True, False)
         conn.execute("BEGIN IMMEDIATE")
         try:
             row = conn.execute("SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1").fetchone()
             tail = (row[0], row[1]) if row else (0, b"")
+            foreign = tail != self._thread_tail
             if plan is not None and tail == plan.tail and not _any_exists(conn, plan.new_streams):
-                rows, staged, versions, now = plan.rows, plan.staged, plan.versions, plan.now
-            else:  # another process wrote, or a stream we took for new exists: stage again
-                if tail != self._tail:
-                    self._versions.clear()
-                versions = self._load_versions(conn, {b.stream for r in group for b in r.batches})
-                now = max(int(self._clock() * 1_000_000), self._last_us, row[2] if row else 0)
+                rows, staged, versions, now, as_planned = plan.rows, plan.staged, plan.versions, plan.now, True
+            else:  # another process wrote, a stream we took for new exists, or no plan: stage again
+                versions = _load_versions(conn, {b.stream for r in group for b in r.batches})
+                now = max(int(self._clock() * 1_000_000), row[2] if row else 0)
                 rows, staged = stage(group, tail, now, versions)
+                as_planned = False
             _insert(conn, rows)
             missed: list[Envelope] = []
             if tail[0] > self._dispatched and self._listener is not None:
                 missed = self._range(conn, self._dispatched, tail[0])
             conn.execute("COMMIT")
         except BaseException:
-            self._versions.clear()
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
-        self._last_us = now
-        return staged, missed, ((rows[-1][0], rows[-1][9]) if rows else tail), versions
-
-    def _load_versions(self, conn: sqlite3.Connection, streams: set[str]) -> dict[str, int]:
-        """The current version of each stream: from the cache, else from the log."""
-        versions = {s: self._versions[s] for s in streams if s in self._versions}
-        missing = [s for s in streams if s not in versions]
-        for i in range(0, len(missing), 500):
-            chunk = missing[i:i + 500]
-            marks = ",".join("?" * len(chunk))
-            found = dict(conn.execute(
-                f"SELECT stream, MAX(version) FROM events WHERE stream IN ({marks}) GROUP BY stream", chunk).fetchall())
-            versions.update((s, found.get(s, 0)) for s in chunk)
-        return versions
+        self._thread_tail = (rows[-1][0], rows[-1][9]) if rows else tail
+        return Committed(staged, missed, self._thread_tail, versions, now, as_planned, foreign)
 
     @staticmethod
     def _range(conn: sqlite3.Connection, after: int, up_to: int) -> list[Envelope]:
@@ -322,11 +426,6 @@ class SqliteEventStore:
         def fetch(position: int) -> asyncio.Future[Any]:
             return asyncio.ensure_future(self._r._execute(_replay_batch, self._r._conn, position))  # noqa: SLF001
 
-        # The thread takes the GIL a few times per batch (to start each query, to hand over its
-        # result) while this one folds: at the default 5 ms switch interval each take waits
-        # up to 5 ms, more than the query itself. A shorter interval, during the replay only.
-        interval = sys.getswitchinterval()
-        sys.setswitchinterval(_REPLAY_SWITCH_INTERVAL)
         ahead = fetch(after)
         try:
             while True:
@@ -342,7 +441,6 @@ class SqliteEventStore:
                 after = last
                 yield batch
         finally:
-            sys.setswitchinterval(interval)
             if not ahead.done():
                 ahead.cancel()
 

@@ -37,10 +37,6 @@ def _tag(event: Any) -> str:
     return tag
 
 
-
-
-
-
 class Plan(NamedTuple):
     tail: tuple[int, bytes]
     now: int
@@ -48,8 +44,6 @@ class Plan(NamedTuple):
     rows: list[tuple[Any, ...]]
     staged: list[tuple[Any, Any]]
     versions: dict[str, int]
-
-
 
 
 def conflict(req: AppendRequest, versions: dict[str, int]) -> ConcurrencyError | None:

@@ -118,13 +118,38 @@ async def test_two_writers_on_one_log_never_break_the_chain(opener, tmp_path):
         await a.append([Pending("org-1", (OrgDisabled(org_id=1),), 2)], actor="a")  # a cached version 1
         await asyncio.gather(*(w.append([Pending(f"org-{w is a}-{i}", (created(i),), 0)], actor="x")
                                for i in range(30) for w in (a, b)))
-        log = await a.read()
-        assert [e.position for e in log] == list(range(1, 65))
+        # both busy at once, groups staged ahead of their commits, some on one shared stream
+        await asyncio.gather(*(w.append([Pending("shared" if i % 5 == 0 else f"s-{w is a}-{i}",
+                                                 (created(i),), None)], actor="x")
+                               for i in range(200) for w in (a, b)))
+        log = await a.read(limit=10_000)
+        assert [e.position for e in log] == list(range(1, 465))
+        assert [e.version for e in log if e.stream == "shared"] == list(range(1, 81))
         assert [(e.stream, e.version) for e in log[:4]] == [("org-1", 1), ("org-1", 2), ("org-2", 1), ("org-1", 3)]
         assert await a.verify() == []
     finally:
         await a.close()
         await b.close()
+
+
+async def test_appends_needing_versions_the_store_does_not_know_yet(opener, tmp_path):
+    """After a reopen the store knows no versions: an append with an expected version to an old
+    stream, among many others in flight, is checked against the log."""
+    s = await opener(tmp_path)
+    await s.append([Pending(f"org-{i}", (created(i),), 0) for i in range(3)], actor="t")
+    await s.close()
+    s = await opener(tmp_path)
+    try:
+        new = [s.append([Pending(f"new-{i}", (created(i),), 0)], actor="t") for i in range(40)]
+        old = [s.append([Pending("org-1", (OrgDisabled(org_id=1),), 1)], actor="t"),
+               s.append([Pending("org-2", (OrgDisabled(org_id=2),), 0)], actor="t")]  # wrong: it exists
+        results = await asyncio.gather(*new[:20], *old, *new[20:], return_exceptions=True)
+        assert isinstance(results[21], ConcurrencyError) and results[21].actual == 1
+        assert sum(isinstance(r, BaseException) for r in results) == 1
+        assert [e.version for e in await s.read_stream("org-1")] == [1, 2]
+        assert [e.position for e in await s.read()] == list(range(1, 45)) and await s.verify() == []
+    finally:
+        await s.close()
 
 
 async def test_close_finishes_queued_appends_and_refuses_new_ones(opener, tmp_path):
