@@ -39,6 +39,7 @@ import aiohttp  # noqa: E402
 
 from events.base import Envelope  # noqa: E402
 from events.series import PointsAdded  # noqa: E402
+from projections.runner import Projector  # noqa: E402
 from projections.series import Series  # noqa: E402
 
 ADMIN_KEY = "b" * 32
@@ -190,11 +191,11 @@ def part2_projection(n: int) -> None:
     t = T0 + np.arange(n, dtype=np.float64) * STEP
     v = np.sin(np.arange(n) / 5000.0) * 10 + 20
     view = Series()
-    add = view.handlers()[PointsAdded]
+    projector = Projector([view])
     for i in range(0, n, 10_000):
         e = PointsAdded(org_id=1, source="dev", metric="big", times=t[i:i + 10_000].tolist(), values=v[i:i + 10_000].tolist())
-        add(Envelope(position=i + 1, stream="series-dev", version=1, type="", recorded_at=0, actor="", request_id="",
-                     event=e), e)
+        projector.apply([Envelope(position=i + 1, stream="series-dev", version=i + 1, type="", recorded_at=0, actor="",
+                                  request_id="", event=e)])
     start, end = float(t[0]), float(t[-1])
     stamps, got = view.aggregate(1, "dev", "big", start, end, INTERVAL, "avg")
 
