@@ -15,6 +15,7 @@ file (the CLI) is seen, never overwritten.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 import sys
@@ -72,7 +73,7 @@ _ROWS_PER_STATEMENT = 1_000  # 10,000 parameters: far below SQLite's limit of 32
 _REPLAY_SQL = """
 SELECT payloads, recorded, n, last, (SELECT hash FROM events WHERE position = last) FROM (
     SELECT CAST(group_concat(payload, '') AS BLOB) AS payloads, count(*) AS n, max(position) AS last,
-           json_group_array(json_array(position, stream, version, recorded_at)) AS recorded
+           CAST(json_group_array(json_array(position, stream, version, recorded_at)) AS BLOB) AS recorded
     FROM (SELECT position, stream, version, recorded_at, payload FROM events
           WHERE position > ? ORDER BY position LIMIT ?))
 """
@@ -172,6 +173,7 @@ class SqliteEventStore:
         self._waiting = 0  # events in _pending
         self._inflight: deque[_InFlight] = deque()  # submitted to the thread, in order
         self._holding = False  # the write loop holds _lock (while groups are in flight)
+        self._others = 0  # poll and checkpoints waiting for _lock: the write loop makes way
         # What the next group is staged against: the stream versions, tail (position, hash) and
         # time that the groups before it leave once committed; _known is False while unsure.
         self._versions: dict[str, int] = {}
@@ -234,7 +236,8 @@ class SqliteEventStore:
         while pending or inflight or not self._closing:
             while inflight and inflight[0].txn.done():
                 self._settle(inflight.popleft())
-            if pending and (not inflight or (len(inflight) == 1 and self._waiting >= inflight[0].size)):
+            ready = pending and (not inflight or (len(inflight) == 1 and self._waiting >= inflight[0].size))
+            if ready and not (self._others and self._holding):  # poll or a checkpoint waits: let it in
                 if not self._holding:  # poll and checkpoints wait while groups are in flight
                     await self._lock.acquire()
                     self._holding = True
@@ -351,7 +354,8 @@ class SqliteEventStore:
             row = conn.execute("SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1").fetchone()
             tail = (row[0], row[1]) if row else (0, b"")
             foreign = tail != self._thread_tail
-            if plan is not None and tail == plan.tail and not _any_exists(conn, plan.new_streams):
+            if plan is not None and tail == plan.tail and plan.now >= (row[2] if row else 0) \
+                    and not _any_exists(conn, plan.new_streams):
                 rows, staged, versions, now, as_planned = plan.rows, plan.staged, plan.versions, plan.now, True
             else:  # another process wrote, a stream we took for new exists, or no plan: stage again
                 versions = _load_versions(conn, {b.stream for r in group for b in r.batches})
@@ -387,18 +391,34 @@ class SqliteEventStore:
     def _dispatch(self, envs: list[Envelope]) -> None:
         fresh = [e for e in envs if e.position > self._dispatched]
         if fresh and self._listener is not None:
-            self._listener(fresh)
-            self._dispatched = fresh[-1].position
+            try:
+                self._listener(fresh)
+            finally:  # handed over, even if the listener failed on them: never twice, in order
+                self._dispatched = fresh[-1].position
+
+    @contextlib.asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """``_lock`` for poll and checkpoints: the write loop submits no more groups, lets the
+        ones in flight finish, and lets us in."""
+        self._others += 1
+        self._wakeup.set()
+        try:
+            async with self._lock:
+                yield
+        finally:
+            self._others -= 1
+            self._wakeup.set()
 
     async def poll(self) -> int:
         """Dispatch what other processes appended since we last looked. Returns how many."""
         if self._listener is None:
             return 0
-        async with self._lock:
+        async with self._turn():
             envs = await self._read_range(self._r, self._dispatched, None)
             if envs:
                 self._versions.clear()
                 self._tail = (envs[-1].position, envs[-1].hash)
+                self._last_us = max(self._last_us, envs[-1].recorded_at)  # times never go back
                 self._dispatch(envs)
             return len(envs)
 
@@ -511,7 +531,7 @@ class SqliteEventStore:
     # -- checkpoints -------------------------------------------------------------------------
 
     async def save_checkpoint(self, checkpoint: Checkpoint) -> None:
-        async with self._lock:
+        async with self._turn():
             try:
                 await self._w.execute(
                     "INSERT OR REPLACE INTO checkpoints (name, position, hash, state) VALUES (?,?,?,?)",

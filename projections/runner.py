@@ -85,10 +85,12 @@ class Projector:
             envs = [e for e in envs if e.position > self.position]
         if not envs:
             return
-        self._fold(envs, [e.event for e in envs])
-        self.position, self.hash = envs[-1].position, envs[-1].hash
-        if self._waiters:
-            self._wake()
+        try:
+            self._fold(envs, [e.event for e in envs])
+        finally:  # a handler that fails does not stop the position (nor whoever waits on it)
+            self.position, self.hash = envs[-1].position, envs[-1].hash
+            if self._waiters:
+                self._wake()
 
     def _fold(self, recorded: Sequence[Recorded | Envelope], events: list[Event]) -> None:
         routes, n, i = self._routes, len(events), 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from events.sqlite import SqliteEventStore
 from events.store import Checkpoint, EventFilter
 
 Opener = Callable[[Path], Awaitable[SqliteEventStore]]
-STORES: dict[str, Opener] = {"sqlite": lambda d: SqliteEventStore.open(d / "events.db")}
+STORES: dict[str, Opener] = {"sqlite": lambda d, **kw: SqliteEventStore.open(d / "events.db", **kw)}
 
 
 @pytest.fixture(params=sorted(STORES))
@@ -175,6 +176,63 @@ async def test_other_processes_appends_reach_listeners_in_order(opener, tmp_path
     assert seen == [1, 2, 3]
     await other.close()
     await mine.close()
+
+
+async def test_times_never_go_back_when_another_writer_runs_ahead(opener, tmp_path):
+    cli = await opener(tmp_path, clock=lambda: time.time() + 60)  # its clock a minute ahead
+    server = await opener(tmp_path)
+    try:
+        server.listen(lambda envs: None, after=0)
+        await cli.append([Pending("org-1", (created(1),), 0)], actor="cli")
+        await server.poll()
+        await server.append([Pending("org-2", (created(2),), 0)], actor="srv")
+        await cli.append([Pending("org-3", (created(3),), 0)], actor="cli")
+        await server.append([Pending("org-4", (created(4),), 0)], actor="srv")  # unpolled: restaged
+        times = [e.recorded_at for e in await server.read()]
+        assert len(times) == 4 and times == sorted(times)
+    finally:
+        await cli.close()
+        await server.close()
+
+
+async def test_poll_and_checkpoints_get_their_turn_under_steady_appends(store):
+    store.listen(lambda envs: None, after=0)
+    stop = False
+
+    async def writer(i: int) -> None:
+        while not stop:
+            await store.append([Pending(f"org-{i}", (created(i),), None)], actor="w")
+
+    writers = [asyncio.create_task(writer(i)) for i in range(200)]
+    try:
+        await asyncio.sleep(0.2)  # the writer always has a group in flight from here on
+        await asyncio.wait_for(store.poll(), 10)
+        await asyncio.wait_for(store.save_checkpoint(Checkpoint("p", 1, b"h", b"s")), 10)
+    finally:
+        stop = True
+        await asyncio.gather(*writers)
+    assert await store.verify() == []
+
+
+async def test_a_failing_listener_gets_each_event_once_and_the_store_goes_on(opener, tmp_path):
+    store, other = await opener(tmp_path), await opener(tmp_path)
+    seen: list[int] = []
+
+    def listener(envs):
+        seen.extend(e.position for e in envs)
+        if envs[0].position == 1:
+            raise RuntimeError("a view's bug")
+
+    try:
+        store.listen(listener, after=0)
+        await store.append([Pending("org-1", (created(1),), 0)], actor="t")  # committed: no error for it
+        await other.append([Pending("org-2", (created(2),), 0)], actor="cli")  # the next commit restages...
+        await store.append([Pending("org-3", (created(3),), 0)], actor="t")  # ...and reads what it missed
+        await asyncio.gather(*(store.append([Pending(f"org-{i}", (created(i),), 0)], actor="t") for i in range(4, 14)))
+        assert seen == list(range(1, 14))  # once each, in order
+    finally:
+        await other.close()
+        await store.close()
 
 
 async def test_query_filters(store):
