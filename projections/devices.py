@@ -100,6 +100,8 @@ class Devices:
 
     def _points(self, recorded: Sequence[Recorded], events: Sequence[sev.PointsAdded]) -> None:
         devices = self.state.devices
+        if not devices:
+            return
         for rec, e in zip(recorded, events):
             device = devices.get(e.source)
             if device is not None and device.org_id == e.org_id:

@@ -246,11 +246,11 @@ class Series:
         return {ev.PointsAdded: self._added}
 
     def _added(self, recorded: Sequence[Recorded], events: Sequence[ev.PointsAdded]) -> None:
-        numeric = self._numeric
+        get = self._numeric.get
         for e in events:
             times = e.times
-            if not e.chunks and e.texts is None and times and len(times) <= 64:
-                num = numeric.get((e.org_id, e.source, e.metric))
+            if 0 < len(times) <= 64 and e.texts is None and not e.chunks:
+                num = get((e.org_id, e.source, e.metric))
                 if num is not None:  # the hot path of a replay: _Numeric.add_list's, inlined
                     last = num.last
                     for t in times:
@@ -258,8 +258,8 @@ class Series:
                             break
                         last = t
                     else:
-                        num.pt += times
-                        num.pv += e.values
+                        num.pt.extend(times)
+                        num.pv.extend(e.values)
                         num.last = last
                         continue
             self._add_batch(e)
