@@ -69,7 +69,8 @@ _ROW = "(?,?,?,?,?,?,?,?,?,?)"
 _ROWS_PER_STATEMENT = 1_000  # 10,000 parameters: far below SQLite's limit of 32,766
 # Replay: one query per batch aggregates the rows in SQL (see ``replay``), in position order.
 # A batch holds at most _REPLAY_MOST events and, unless one event alone is larger, at most
-# _REPLAY_BYTES of payload: a decoded batch stays small, and far below SQLite's 1 GB limit.
+# _REPLAY_BYTES of payload: SQLite is told to build no longer string (SQLITE_LIMIT_LENGTH), and
+# a batch it refuses is asked again with fewer events. A decoded batch stays small.
 _REPLAY_SQL = """
 SELECT payloads, recorded, n, last, (SELECT hash FROM events WHERE position = last) FROM (
     SELECT CAST(group_concat(payload, '') AS BLOB) AS payloads, count(*) AS n, max(position) AS last,
@@ -77,17 +78,29 @@ SELECT payloads, recorded, n, last, (SELECT hash FROM events WHERE position = la
     FROM (SELECT position, stream, version, recorded_at, payload FROM events
           WHERE position > ? ORDER BY position LIMIT ?))
 """
-_REPLAY_SIZE = "SELECT sum(length(payload)) FROM (SELECT payload FROM events WHERE position > ? ORDER BY position LIMIT ?)"
 _REPLAY_MOST = 20_000
 _REPLAY_BYTES = 8 * 1024 * 1024
 _recorded = msgspec.json.Decoder(list[Recorded])
 
 
-def _replay_batch(conn: sqlite3.Connection, after: int) -> tuple[Any, ...]:
-    limit = _REPLAY_MOST
-    while limit > 1 and (conn.execute(_REPLAY_SIZE, (after, limit)).fetchone()[0] or 0) > _REPLAY_BYTES:
-        limit //= 2
-    return tuple(conn.execute(_REPLAY_SQL, (after, limit)).fetchone())
+def _replay_batch(conn: sqlite3.Connection, after: int, limit: int) -> tuple[Any, ...]:
+    """The batch after ``after``, and how many events to ask for next time."""
+    most = conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, _REPLAY_BYTES)
+    try:
+        while True:
+            try:
+                row = conn.execute(_REPLAY_SQL, (after, limit)).fetchone()
+                break
+            except sqlite3.DataError:  # longer than _REPLAY_BYTES
+                if limit == 1:  # one event alone: as large as it is
+                    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, most)
+                    row = conn.execute(_REPLAY_SQL, (after, 1)).fetchone()
+                    break
+                limit = max(1, limit // 4)
+    finally:
+        conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, most)
+    small = row[0] is None or len(row[0]) < _REPLAY_BYTES // 2
+    return (*row, min(_REPLAY_MOST, limit * 2) if small else limit)
 
 
 _MAX_GROUP = 5_000  # events per transaction; more waits for the next one
@@ -443,16 +456,16 @@ class SqliteEventStore:
         thread and without the GIL, while this one decodes and folds the batch before: the
         event loop's share of a replay is two decoder calls per batch instead of building a
         row tuple per event."""
-        def fetch(position: int) -> asyncio.Future[Any]:
-            return asyncio.ensure_future(self._r._execute(_replay_batch, self._r._conn, position))  # noqa: SLF001
+        def fetch(position: int, limit: int) -> asyncio.Future[Any]:
+            return asyncio.ensure_future(self._r._execute(_replay_batch, self._r._conn, position, limit))  # noqa: SLF001
 
-        ahead = fetch(after)
+        ahead = fetch(after, _REPLAY_MOST)
         try:
             while True:
-                payloads, recorded, count, last, digest = await ahead
+                payloads, recorded, count, last, digest, limit = await ahead
                 if not count:
                     return
-                ahead = fetch(last)
+                ahead = fetch(last, limit)
                 await asyncio.sleep(0)  # let the task hand the query to the thread before we fold
                 batch = ReplayBatch(_recorded.decode(recorded), catalog.decode_concat(payloads, count), digest)
                 if len(batch.recorded) != count or batch.recorded[0].position <= after \
