@@ -11,7 +11,7 @@ events as JSON.
 from __future__ import annotations
 
 from types import ModuleType
-from typing import Any, Union
+from typing import Union
 
 import msgspec
 
@@ -23,47 +23,33 @@ _MODULES: list[ModuleType] = [accounts, charts, dashboards, series, metrics, dev
 _MODULES += [shares, snapshots, jobs]
 
 
-def all_event_types() -> tuple[type[Event], ...]:
-    return tuple(t for m in _MODULES for t in m.EVENTS)
-
-
-_encoder = msgspec.msgpack.Encoder()
-_decoder: msgspec.msgpack.Decoder[Any]
-_batch_decoder: msgspec.msgpack.Decoder[Any]
-_by_tag: dict[str, type[Event]] = {}
-
-
-def _rebuild() -> None:
-    global _decoder, _batch_decoder
-    types = all_event_types()
-    _by_tag.clear()
+def _check_tags(types: tuple[type[Event], ...]) -> None:
+    """Every payload type names its own permanent tag, and no two share one."""
+    seen: set[str] = set()
     for t in types:
         tag = t.__struct_config__.tag
         if not isinstance(tag, str):
             raise TypeError(f"{t.__name__} needs an explicit tag")
-        if tag in _by_tag:
+        if tag in seen:
             raise TypeError(f"duplicate event tag {tag!r}")
-        _by_tag[tag] = t
-    _decoder = msgspec.msgpack.Decoder(Union[types])  # type: ignore[valid-type]
-    _batch_decoder = msgspec.msgpack.Decoder(list[Union[types]])  # type: ignore[valid-type]
+        seen.add(tag)
+
+
+_TYPES: tuple[type[Event], ...] = tuple(t for m in _MODULES for t in m.EVENTS)
+_check_tags(_TYPES)
+_encoder = msgspec.msgpack.Encoder()
+_batch_decoder: msgspec.msgpack.Decoder[list[Event]] = msgspec.msgpack.Decoder(list[Union[_TYPES]])  # type: ignore[valid-type]
 
 
 def encode(event: Event) -> bytes:
     return _encoder.encode(event)
 
 
-def decode(payload: bytes) -> Event:
-    return _decoder.decode(payload)  # type: ignore[no-any-return]
+def decode_concat(payloads: bytes, count: int) -> list[Event]:
+    """Decode ``count`` payloads stored back to back in one bytes object, in one call: a
+    MessagePack array header, then the payloads as they are."""
+    return _batch_decoder.decode(b"\xdd" + count.to_bytes(4, "big") + payloads)
 
 
 def decode_many(payloads: list[bytes]) -> list[Event]:
-    """Decode a batch in one call: a MessagePack array header, then the payloads as they are."""
-    return _batch_decoder.decode(b"\xdd" + len(payloads).to_bytes(4, "big") + b"".join(payloads))  # type: ignore[no-any-return]
-
-
-def decode_concat(payloads: bytes, count: int) -> list[Event]:
-    """Decode ``count`` payloads stored back to back in one bytes object."""
-    return _batch_decoder.decode(b"\xdd" + count.to_bytes(4, "big") + payloads)  # type: ignore[no-any-return]
-
-
-_rebuild()
+    return decode_concat(b"".join(payloads), len(payloads))

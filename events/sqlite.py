@@ -64,6 +64,7 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     state    BLOB    NOT NULL
 );
 """
+_TAIL = "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1"
 _COLUMNS = "position, stream, version, type, recorded_at, actor, request_id, payload, prev_hash, hash"
 _ROW = "(?,?,?,?,?,?,?,?,?,?)"
 _ROWS_PER_STATEMENT = 1_000  # 10,000 parameters: far below SQLite's limit of 32,766
@@ -160,15 +161,6 @@ class _InFlight(NamedTuple):
     size: int
 
 
-def _any_exists(conn: sqlite3.Connection, streams: set[str]) -> bool:
-    listed = list(streams)
-    for i in range(0, len(listed), 500):
-        chunk = listed[i:i + 500]
-        if conn.execute(f"SELECT 1 FROM events WHERE stream IN ({','.join('?' * len(chunk))}) LIMIT 1", chunk).fetchone():
-            return True
-    return False
-
-
 class SqliteEventStore:
     """See the module docstring. Open with ``await SqliteEventStore.open(path)``."""
 
@@ -214,7 +206,7 @@ class SqliteEventStore:
             raise StoreError(f"cannot open event log {path}: {exc}") from exc
         store = cls(path, writer, reader, clock)
         rows = list(await writer.execute_fetchall(
-            "SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1"))
+            _TAIL))
         if rows:
             store._tail, store._last_us = (rows[0][0], rows[0][1]), rows[0][2]
             store._thread_tail = store._tail
@@ -268,7 +260,7 @@ class SqliteEventStore:
 
     def _submit(self, most: int) -> None:
         pending = self._pending
-        group, size = [pending.popleft()], 0
+        group = [pending.popleft()]
         size = group[0].size
         while size < most and pending:
             req = pending.popleft()
@@ -364,11 +356,11 @@ class SqliteEventStore:
                 return Committed(plan.staged, [], self._thread_tail, plan.versions, plan.now, True, False)
         conn.execute("BEGIN IMMEDIATE")
         try:
-            row = conn.execute("SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1").fetchone()
+            row = conn.execute(_TAIL).fetchone()
             tail = (row[0], row[1]) if row else (0, b"")
             foreign = tail != self._thread_tail
             if plan is not None and tail == plan.tail and plan.now >= (row[2] if row else 0) \
-                    and not _any_exists(conn, plan.new_streams):
+                    and not any(_load_versions(conn, plan.new_streams).values()):
                 rows, staged, versions, now, as_planned = plan.rows, plan.staged, plan.versions, plan.now, True
             else:  # another process wrote, a stream we took for new exists, or no plan: stage again
                 versions = _load_versions(conn, {b.stream for r in group for b in r.batches})
@@ -402,12 +394,13 @@ class SqliteEventStore:
         self._dispatched = after
 
     def _dispatch(self, envs: list[Envelope]) -> None:
-        fresh = [e for e in envs if e.position > self._dispatched]
-        if fresh and self._listener is not None:
+        if envs and envs[0].position <= self._dispatched:  # some were handed over already
+            envs = [e for e in envs if e.position > self._dispatched]
+        if envs and self._listener is not None:
             try:
-                self._listener(fresh)
+                self._listener(envs)
             finally:  # handed over, even if the listener failed on them: never twice, in order
-                self._dispatched = fresh[-1].position
+                self._dispatched = envs[-1].position
 
     @contextlib.asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:
@@ -427,7 +420,7 @@ class SqliteEventStore:
         if self._listener is None:
             return 0
         async with self._turn():
-            envs = await self._read_range(self._r, self._dispatched, None)
+            envs = await self.query(EventFilter(after=self._dispatched), limit=-1)  # -1: all
             if envs:
                 self._versions.clear()
                 self._tail = (envs[-1].position, envs[-1].hash)
@@ -437,18 +430,8 @@ class SqliteEventStore:
 
     # -- reading -----------------------------------------------------------------------------
 
-    async def _read_range(self, conn: aiosqlite.Connection, after: int, up_to: int | None) -> list[Envelope]:
-        sql = f"SELECT {_COLUMNS} FROM events WHERE position > ?"
-        args: list[Any] = [after]
-        if up_to is not None:
-            sql += " AND position <= ?"
-            args.append(up_to)
-        return _envelopes(list(await conn.execute_fetchall(sql + " ORDER BY position", args)))
-
     async def read(self, after: int = 0, limit: int = 10_000) -> list[Envelope]:
-        rows = await self._r.execute_fetchall(
-            f"SELECT {_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?", (after, limit))
-        return _envelopes(list(rows))
+        return await self.query(EventFilter(after=after), limit)
 
     async def replay(self, after: int = 0) -> AsyncIterator[ReplayBatch]:
         """For projections, in batches. SQLite itself concatenates a batch's payloads into one

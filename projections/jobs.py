@@ -12,7 +12,6 @@ import msgspec
 
 from events import jobs as ev
 from events.base import Envelope, Event
-from projections import aggregates
 
 ACTIVE = ("queued", "working")
 
@@ -94,5 +93,3 @@ class Jobs:
         """Queued and working jobs, oldest first."""
         return [self.state.jobs[i] for i in sorted(self._active)]
 
-
-aggregates.register("job", evolve_job)

@@ -92,21 +92,25 @@ class Metrics:
     def _points(self, recorded: Sequence[Recorded], events: Sequence[sev.PointsAdded]) -> None:
         sources, stats = self.sources, self.stats
         for rec, e in zip(recorded, events):
-            if rec.stream.startswith(LIBRATO_STREAM):
-                for chunk in e.series():
-                    sources.setdefault((e.org_id, chunk.metric), set()).add(chunk.source)
-            if stats:
-                self._forget_summaries(e)
+            librato = rec.stream.startswith(LIBRATO_STREAM)
+            if librato or stats:
+                chunks = e.series()
+                if librato:
+                    for chunk in chunks:
+                        sources.setdefault((e.org_id, chunk.metric), set()).add(chunk.source)
+                if stats:
+                    self._forget_summaries(e.org_id, chunks)
 
-    def _forget_summaries(self, e: sev.PointsAdded) -> None:
+    def _forget_summaries(self, org_id: int, chunks: list[sev.SeriesPoints]) -> None:
         """Raw points at a summary's time replace it."""
-        for chunk in e.series():
-            held = self.stats.get((e.org_id, chunk.source, chunk.metric))
+        for chunk in chunks:
+            key = (org_id, chunk.source, chunk.metric)
+            held = self.stats.get(key)
             if held:
                 for t in chunk.times:
                     held.pop(t, None)
                 if not held:
-                    del self.stats[(e.org_id, chunk.source, chunk.metric)]
+                    del self.stats[key]
 
     def _deleted(self, env: Envelope, e: sev.PointsDeleted) -> None:
         key = (e.org_id, e.source, e.metric)

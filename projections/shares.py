@@ -15,7 +15,6 @@ import msgspec
 from events import shares as ev
 from events.base import Envelope, Event
 from events.charts import Scalar
-from projections import aggregates
 
 
 class Share(msgspec.Struct, kw_only=True):
@@ -85,5 +84,3 @@ class Shares:
     def list(self, org_id: int, dialect: str) -> list[Share]:
         return [s for s in self.state.shares.values() if s.org_id == org_id and s.dialect == dialect]
 
-
-aggregates.register("share", evolve_share)

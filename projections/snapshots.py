@@ -9,7 +9,6 @@ import msgspec
 
 from events import snapshots as ev
 from events.base import Envelope, Event
-from projections import aggregates
 
 
 class Snapshot(msgspec.Struct, kw_only=True):
@@ -80,5 +79,3 @@ class Snapshots:
     def by_image_token(self, token: str) -> Snapshot | None:
         return self.by_image.get(token)
 
-
-aggregates.register("snapshot", evolve_snapshot)
