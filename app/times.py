@@ -12,11 +12,12 @@ from app.errors import Invalid
 # near enough that every renderer and datetime call stays in range.
 MIN_TIME = datetime(1970, 1, 1, tzinfo=timezone.utc).timestamp()
 MAX_TIME = datetime(2200, 1, 1, tzinfo=timezone.utc).timestamp()
+OUT_OF_RANGE = "is out of range"  # the reason check_range gives; any other refusal here is "is invalid"
 
 
 def check_range(t: float, field: str) -> float:
     if not math.isfinite(t) or not MIN_TIME <= t < MAX_TIME:
-        raise Invalid(f"{field} is out of range (1970..2199)", field=field, reason="is out of range")
+        raise Invalid(f"{field} is out of range (1970..2199)", field=field, reason=OUT_OF_RANGE)
     return t
 
 

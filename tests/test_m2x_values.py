@@ -251,3 +251,20 @@ async def test_lenient_timestamps(client, dev):
     assert r.status == 202
     body = await (await client.get(f"{dev['base']}/temp/values", headers=m2x(dev["key"]))).json()
     assert [v["timestamp"] for v in body["values"]] == ["2024-01-01T00:00:01.500Z", "2024-01-01T00:00:00.000Z"]
+
+
+async def test_a_bad_time_quoting_range_is_invalid_not_out_of_range(client, dev):
+    """The reason comes from what was wrong, not from the words of the message (which quotes the
+    input): ``strange`` contains "range" and is still just invalid."""
+    r = await client.get(f"{dev['base']}/temp/values?start=strange", headers=m2x(dev["key"]))
+    assert r.status == 422 and (await r.json())["errors"] == {"start": ["invalid"]}
+    r = await client.get(f"{dev['base']}/temp/values?start=1900-01-01T00:00:00Z", headers=m2x(dev["key"]))
+    assert r.status == 422 and (await r.json())["errors"] == {"start": ["out_of_range"]}
+    before = await position(client)
+    r = await client.post(f"{dev['base']}/temp/values", headers=m2x(dev["key"]),
+                          json={"values": [{"timestamp": "out of range", "value": 1}]})
+    assert r.status == 422 and (await r.json())["errors"] == {"values[0].timestamp": ["invalid"]}
+    r = await client.put(f"{dev['base']}/temp/value", json={"value": 1, "timestamp": "strange"},
+                         headers=m2x(dev["key"]))
+    assert r.status == 422 and (await r.json())["errors"] == {"timestamp": ["invalid"]}
+    assert await position(client) == before

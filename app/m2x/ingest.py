@@ -21,7 +21,8 @@ import msgspec
 import numpy as np
 
 from app.errors import Invalid, Malformed
-from app.times import MAX_TIME, MIN_TIME, parse_iso
+from app.m2x.params import iso_time
+from app.times import MAX_TIME, MIN_TIME
 
 MAX_VALUES = 10_000  # values per request, all streams together
 MAX_TEXT = 1000  # characters of one alphanumeric value
@@ -113,10 +114,7 @@ def _time_slow(raw: Any, field: str, now: float, require: bool) -> float:
         return now
     if not isinstance(raw, str):
         raise Invalid(f"{field} must be an ISO 8601 time", field=field, reason="invalid")
-    try:
-        return parse_iso(raw, field)
-    except Invalid as exc:
-        raise Invalid(exc.message, field=field, reason="out_of_range" if "range" in exc.message else "invalid") from None
+    return iso_time(raw, field)
 
 
 def _value_slow(raw: Any, field: str) -> float | str:

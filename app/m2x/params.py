@@ -10,7 +10,7 @@ from aiohttp import web
 
 from app.errors import Invalid
 from app.http import decode_json, read_body
-from app.times import parse_iso
+from app.times import OUT_OF_RANGE, parse_iso
 
 
 async def params(request: web.Request) -> dict[str, str]:
@@ -24,14 +24,21 @@ async def params(request: web.Request) -> dict[str, str]:
     return out
 
 
+def iso_time(raw: str, field: str) -> float:
+    """parse_iso with M2X's reasons: ``out_of_range`` for a time outside 1970..2199, else ``invalid``.
+    Decided by the reason app.times sets, never by the message (which quotes the client's input)."""
+    try:
+        return parse_iso(raw, field)
+    except Invalid as exc:
+        raise Invalid(exc.message, field=field,
+                      reason="out_of_range" if exc.reason == OUT_OF_RANGE else "invalid") from None
+
+
 def time_param(p: dict[str, str], name: str) -> float | None:
     raw = p.get(name)
     if raw is None or raw == "":
         return None
-    try:
-        return parse_iso(raw, name)
-    except Invalid as exc:
-        raise Invalid(exc.message, field=name, reason="out_of_range" if "range" in exc.message else "invalid") from None
+    return iso_time(raw, name)
 
 
 def float_param(p: dict[str, str], name: str) -> float | None:
