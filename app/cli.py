@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TextIO
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any, TextIO, TypeVar
 
 import msgspec
 
@@ -22,6 +22,7 @@ from events.errors import StoreError
 from events.sqlite import SqliteEventStore
 
 ACTOR = "cli"
+T = TypeVar("T")
 _json = msgspec.json.Encoder()
 
 
@@ -53,12 +54,6 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--email", required=True)
     c.add_argument("--name", default="")
     c.add_argument("--role", default="member", choices=("member", "admin"))
-    c = users.add_parser("list", help="list users")
-    c.add_argument("--data-dir")
-    c.add_argument("--org", help="only this organization")
-    c = users.add_parser("disable", help="disable a user and so every key of theirs")
-    c.add_argument("--data-dir")
-    c.add_argument("id", type=int)
 
     keys = sub.add_parser("keys", help="API keys").add_subparsers(dest="action", required=True, metavar="ACTION")
     c = keys.add_parser("create", help="create a key; prints the key alone on stdout")
@@ -68,12 +63,14 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--scope", action="append", dest="scopes", metavar="S",
                    help=f"repeatable; default all but admin; one of *, {', '.join(accounts.SCOPES)}")
     c.add_argument("--name", default="")
-    c = keys.add_parser("list", help="list keys (never their secret)")
-    c.add_argument("--data-dir")
-    c.add_argument("--org", help="only this organization")
-    c = keys.add_parser("disable", help="disable a key")
-    c.add_argument("--data-dir")
-    c.add_argument("id", type=int)
+    for group, listed, disabled in ((users, "list users", "disable a user and so every key of theirs"),
+                                    (keys, "list keys (never their secret)", "disable a key")):
+        c = group.add_parser("list", help=listed)
+        c.add_argument("--data-dir")
+        c.add_argument("--org", help="only this organization")
+        c = group.add_parser("disable", help=disabled)
+        c.add_argument("--data-dir")
+        c.add_argument("id", type=int)
 
     a = cmd("audit", "list events of the log")
     a.add_argument("--entity", help="e.g. key-3; a kind alone (share) or key-* for every entity of a kind")
@@ -172,9 +169,14 @@ async def _users_create(rt: Runtime, args: argparse.Namespace, out: TextIO) -> i
     return 0
 
 
-async def _users_list(rt: Runtime, args: argparse.Namespace, out: TextIO) -> int:
+def _of_org(rt: Runtime, args: argparse.Namespace, items: Iterable[T]) -> list[T]:
+    """The items (users or keys) of ``--org``, or all of them."""
     org_id = accounts.find_org(rt, args.org).id if args.org else None
-    users = [u for u in rt["accounts"].state.users.values() if org_id is None or u.org_id == org_id]
+    return [i for i in items if org_id is None or i.org_id == org_id]  # type: ignore[attr-defined]
+
+
+async def _users_list(rt: Runtime, args: argparse.Namespace, out: TextIO) -> int:
+    users = _of_org(rt, args, rt["accounts"].state.users.values())
     _table(out, ("ID", "ORG", "EMAIL", "ROLE", "ENABLED"), [(u.id, u.org_id, u.email, u.role, u.enabled) for u in users])
     return 0
 
@@ -195,8 +197,7 @@ async def _keys_create(rt: Runtime, args: argparse.Namespace, out: TextIO) -> in
 
 
 async def _keys_list(rt: Runtime, args: argparse.Namespace, out: TextIO) -> int:
-    org_id = accounts.find_org(rt, args.org).id if args.org else None
-    keys = [k for k in rt["accounts"].state.keys.values() if org_id is None or k.org_id == org_id]
+    keys = _of_org(rt, args, rt["accounts"].state.keys.values())
     _table(out, ("ID", "ORG", "USER", "HINT", "SCOPES", "ENABLED"),
            [(k.id, k.org_id, k.user_id, "…" + k.hint, ",".join(k.scopes), k.enabled) for k in keys])
     return 0
