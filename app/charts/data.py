@@ -58,8 +58,8 @@ def _view(rt: Runtime, name: str) -> Any:
 def sample(view: Series, org_id: int, source: str, metric: str, start: float, end: float,
            s: Sampling) -> tuple[np.ndarray, np.ndarray]:
     if s.type == "values":
-        t, v = view.window(org_id, source, metric, start, end)
-        return t[-s.limit:], v[-s.limit:]
+        t, v = view.view(org_id, source, metric, start, end)  # read-only views: copy only what is kept
+        return t[-s.limit:].copy(), v[-s.limit:].copy()
     if s.type == "nth":
         return view.nth(org_id, source, metric, start, end, s.interval)
     return view.aggregate(org_id, source, metric, start, end, s.interval, s.type)
