@@ -50,9 +50,8 @@ async def put_stream(request: web.Request) -> web.Response:
     existed = name in device.streams
     event = commands.stream_event(device, name, type_=b.type, unit_label=b.unit.label if b.unit else None,
                                   unit_symbol=b.unit.symbol if b.unit else None, display_name=b.display_name,
-                                  has_points=series.count(device.org_id, device.id, name) > 0)
+                                  has_points=existed and series.count(device.org_id, device.id, name) > 0)
     stream = await commands.upsert_stream(runtime(request), device, event, actor=p.actor, request_id=request_id(request))
-    device = access.devices(request).device(device.id)  # type: ignore[assignment]
     body = stream_json(request.app[CONFIG].base_url, device, stream, series)
     return json_response(body, status=200 if existed else 201,
                          headers=None if existed else {"Location": body["url"]})
