@@ -21,13 +21,11 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -37,12 +35,13 @@ sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
 
+from app.times import iso  # noqa: E402
+from benchkit import ADMIN_KEY, free_port, wait_up  # noqa: E402
 from events.base import Envelope  # noqa: E402
 from events.series import PointsAdded  # noqa: E402
 from projections.runner import Projector  # noqa: E402
 from projections.series import Series  # noqa: E402
 
-ADMIN_KEY = "b" * 32
 T0 = 1_700_000_000.0  # a multiple of the 1,000 s bucket below
 STEP = 0.6  # seconds between points: 1,000,000 points span 600,000 s = 600 buckets of 1,000 s
 INTERVAL = 1000.0
@@ -60,36 +59,12 @@ web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def iso(t: float) -> str:
-    dt = datetime.fromtimestamp(t, tz=timezone.utc)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
-
-
 def bodies(n_points: int, batch: int, first: int = 0) -> list[bytes]:
     out = []
     for start in range(first, first + n_points, batch):
         pts = [{"timestamp": iso(T0 + i * STEP), "value": float(i % 1000) + 0.25} for i in range(start, start + batch)]
         out.append(json.dumps({"values": pts}).encode())
     return out
-
-
-async def wait_up(url: str) -> None:
-    async with aiohttp.ClientSession() as s:
-        for _ in range(300):
-            try:
-                async with s.get(url) as r:
-                    if r.status < 500:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.05)
-    raise RuntimeError(f"{url} did not come up")
 
 
 async def blast(url_of: list[str], payloads: list[bytes], headers: dict[str, str], concurrency: int) -> float:

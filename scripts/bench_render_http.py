@@ -31,7 +31,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchkit import ADMIN_KEY, free_port, serve_bare, serve_broadsheet, start, wait_up  # noqa: E402
+from benchkit import ADMIN_KEY, cpu_seconds, free_port, serve_bare, serve_broadsheet, start, wait_up  # noqa: E402
 from app.times import iso  # noqa: E402
 
 TARGET = 0.70
@@ -80,16 +80,6 @@ async def load_test(url: str, requests: int, concurrency: int) -> float:
         t0 = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         return requests / (time.perf_counter() - t0)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (Linux /proc), or NaN elsewhere."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return math.nan
-    import os
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def measured(url: str, pid: int | None, requests: int, concurrency: int) -> tuple[float, float]:

@@ -28,7 +28,6 @@ import argparse
 import asyncio
 import base64
 import math
-import os
 import statistics
 import sys
 import tempfile
@@ -39,7 +38,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchkit import ADMIN_KEY, free_port, serve_bare, serve_broadsheet, start, wait_up  # noqa: E402
+from benchkit import ADMIN_KEY, cpu_seconds, free_port, serve_bare, serve_broadsheet, start, wait_up  # noqa: E402
 
 EMAIL = "bench@example.com"
 RATIO_TARGET = 0.60
@@ -119,15 +118,6 @@ async def load_round(url: str, requests: int, concurrency: int) -> tuple[float, 
         t0 = time.perf_counter()
         await asyncio.gather(*(worker(True) for _ in range(concurrency)))
         return requests / (time.perf_counter() - t0), latencies
-
-
-def cpu_seconds(pid: int | None) -> float:
-    """User + system CPU time of a process (Linux /proc), or NaN elsewhere."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return math.nan
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def pct(values: list[float], q: float) -> float:

@@ -1,10 +1,12 @@
 """What the HTTP benchmarks share: a Broadsheet server and the bare aiohttp handler they are
-measured against, each in a process of its own, and waiting for them to answer."""
+measured against, each in a process of its own, waiting for them to answer, and their CPU time."""
 
 from __future__ import annotations
 
 import asyncio
+import math
 import multiprocessing
+import os
 import socket
 import sys
 from pathlib import Path
@@ -57,3 +59,12 @@ async def wait_up(url: str, tries: int = 400) -> None:
             except aiohttp.ClientConnectionError:
                 await asyncio.sleep(0.05)
     raise RuntimeError(f"{url} did not come up")
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU time of a process (Linux /proc), or NaN elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return math.nan
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
