@@ -93,13 +93,7 @@ def rows(t: np.ndarray, v: np.ndarray, stats: Mapping[float, Stat], resolution: 
                 row.update({k: getattr(s, k) for k in ("min", "max", "sum_squares") if getattr(s, k) is not None})
             out.append(row)
         return out
-    counts, sums, mins, maxs = stat_arrays(t, v, stats)
-    stamps, c = aggregate_sorted(t, counts, resolution, "sum")
-    _, s = aggregate_sorted(t, sums, resolution, "sum")
-    _, lo = aggregate_sorted(t, mins, resolution, "min")
-    _, hi = aggregate_sorted(t, maxs, resolution, "max")
-    return [{"measure_time": _num(ts), "value": si / ci, "count": int(ci), "sum": si, "min": li, "max": hi_}
-            for ts, ci, si, li, hi_ in zip(stamps.tolist(), c.tolist(), s.tolist(), lo.tolist(), hi.tolist())]
+    return summarized([(t, v, stats)], resolution)  # one series rolled up is the "all" of itself
 
 
 def limit(found: list[dict[str, Any]], w: Window) -> tuple[list[dict[str, Any]], float | None]:
