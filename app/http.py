@@ -63,10 +63,14 @@ def dialect_for(path: str) -> Dialect:
     return _NATIVE
 
 
+# The HTTP status of each domain error kind (anything else: 400), for the dialects that use it.
+STATUS = {"malformed": 400, "invalid": 422, "not_found": 404, "conflict": 409, "unauthenticated": 401,
+          "forbidden": 403, "account_inactive": 403, "too_large": 413, "unsupported_media_type": 415,
+          "method_not_allowed": 405}
+
+
 def _native_error(err: DomainError) -> web.Response:
-    status = {"malformed": 400, "invalid": 422, "not_found": 404, "conflict": 409, "unauthenticated": 401,
-              "forbidden": 403, "account_inactive": 403, "too_large": 413, "unsupported_media_type": 415,
-              "method_not_allowed": 405}.get(err.kind, 400)
+    status = STATUS.get(err.kind, 400)
     body = {"error": {"code": err.kind, "message": err.message, "field": err.field}}
     headers = {"WWW-Authenticate": 'Bearer realm="broadsheet"'} if status == 401 else None
     return web.json_response(body, status=status, headers=headers)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from app.errors import DomainError, Forbidden, Invalid, NotFound
-from app.http import Dialect, json_response
+from app.http import STATUS, Dialect, json_response
 
 NOT_FOUND_DESCRIPTION = ("The resource you requested could not be found. Please verify that the correct resource path "
                          "was provided, or refer to https://m2x.att.com/developer/documentation for complete API "
@@ -29,9 +29,6 @@ INACTIVE = {"message": "Account Not Active", "description": (
 UNAUTHORIZED = {"message": "Unauthorized", "description": (
     "The API key is missing, unknown or disabled. Send a valid key in the X-M2X-KEY header.")}
 
-_STATUS = {"malformed": 400, "invalid": 422, "unauthenticated": 401, "forbidden": 403, "account_inactive": 403,
-           "not_found": 404, "method_not_allowed": 405, "conflict": 409, "too_large": 413,
-           "unsupported_media_type": 415}
 _TITLES = {400: "Bad Request", 405: "Method Not Allowed", 409: "Conflict", 413: "Request Entity Too Large",
            415: "Unsupported Media Type"}
 
@@ -55,7 +52,7 @@ def invalid(field: str, reason: str, message: str | None = None) -> Invalid:
 
 
 def error(err: DomainError) -> web.Response:
-    status = _STATUS.get(err.kind, 400)
+    status = STATUS.get(err.kind, 400)
     if err.kind == "conflict" and err.errors:
         status = 422  # M2X reports a taken value as a validation failure
     if status == 422:
