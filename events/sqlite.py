@@ -141,6 +141,18 @@ def _load_versions(conn: sqlite3.Connection, streams: set[str]) -> dict[str, int
     return versions
 
 
+def _first_at(conn: sqlite3.Connection, us: int) -> int:
+    lo, hi = 1, conn.execute("SELECT COALESCE(MAX(position), 0) FROM events").fetchone()[0] + 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        row = conn.execute("SELECT recorded_at FROM events WHERE position >= ? ORDER BY position LIMIT 1", (mid,)).fetchone()
+        if row and row[0] >= us:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
 class Committed(NamedTuple):
     """What a transaction did: per request its envelopes or conflict, events of other
     processes to dispatch first, and the state it leaves. ``as_planned``: the loop's staging
@@ -485,17 +497,9 @@ class SqliteEventStore:
 
     async def _first_at(self, us: int) -> int:
         """The first position recorded at or after ``us`` (head + 1 if none): a binary search
-        over positions, since recorded_at never decreases along them."""
-        lo, hi = 1, await self.head() + 1
-        while lo < hi:
-            mid = (lo + hi) // 2
-            rows = list(await self._r.execute_fetchall(
-                "SELECT recorded_at FROM events WHERE position >= ? ORDER BY position LIMIT 1", (mid,)))
-            if rows and rows[0][0] >= us:
-                hi = mid
-            else:
-                lo = mid + 1
-        return lo
+        over positions, since recorded_at never decreases along them, in one call to the
+        reader's thread."""
+        return await self._r._execute(_first_at, self._r._conn, us)  # type: ignore[no-any-return]  # noqa: SLF001
 
     async def head(self) -> int:
         async with self._r.execute("SELECT COALESCE(MAX(position), 0) FROM events") as cur:
