@@ -8,7 +8,7 @@ A rolled-up row of a gauge is exact over summaries: ``count`` and ``sum`` add up
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import msgspec
@@ -35,14 +35,20 @@ def _opt(q: Mapping[str, Any], name: str) -> Any:
     return None if v in (None, "", "None") else v
 
 
+def _read(q: Mapping[str, Any], name: str, parse: Callable[[Any, str], Any], default: Any = None) -> Any:
+    """Parameter ``name`` read by ``parse`` (which names the field when it refuses); ``default`` when absent."""
+    raw = _opt(q, name)
+    return default if raw is None else parse(raw, name)
+
+
 def window(q: Mapping[str, Any], now: float, *, require: bool) -> Window | None:
     """``start_time``/``end_time``/``duration``/``count``/``resolution`` of a read. Without any of
     ``start_time``, ``duration`` and ``count`` there is nothing to read: ``None``, or (``require``) 400."""
-    start = ingest.epoch(_opt(q, "start_time"), "start_time") if _opt(q, "start_time") is not None else None
-    end = ingest.epoch(_opt(q, "end_time"), "end_time") if _opt(q, "end_time") is not None else None
-    duration = ingest.integer(_opt(q, "duration"), "duration") if _opt(q, "duration") is not None else None
-    count = ingest.integer(_opt(q, "count"), "count") if _opt(q, "count") is not None else None
-    resolution = ingest.integer(_opt(q, "resolution"), "resolution") if _opt(q, "resolution") is not None else 1
+    start: float | None = _read(q, "start_time", ingest.epoch)
+    end: float | None = _read(q, "end_time", ingest.epoch)
+    duration: int | None = _read(q, "duration", ingest.integer)
+    count: int | None = _read(q, "count", ingest.integer)
+    resolution: int = _read(q, "resolution", ingest.integer, 1)
     if resolution > MAX_RESOLUTION:
         raise Invalid("resolution is too large", field="resolution", reason=f"must be at most {MAX_RESOLUTION}")
     if start is None and duration is None and count is None:
