@@ -70,7 +70,6 @@ class MetricSpec(msgspec.Struct, frozen=True, kw_only=True):
 class Batch(msgspec.Struct, kw_only=True):
     points: list[Point]
     specs: dict[str, MetricSpec]  # by key
-    tags: dict[str, dict[str, str]] = {}  # canonical tag string -> tags (tagged submissions)
 
 
 # -- fields -------------------------------------------------------------------------------------
@@ -283,7 +282,6 @@ def parse_measurements(params: dict[str, Any], now: float) -> Batch:
     _check_count(len(entries), "measurements")
     points: list[Point] = []
     specs: dict[str, MetricSpec] = {}
-    seen: dict[str, dict[str, str]] = {}
     for i, e in enumerate(entries):
         where = f"measurements[{i}]"
         if not isinstance(e, dict):
@@ -298,6 +296,5 @@ def parse_measurements(params: dict[str, Any], now: float) -> Batch:
         period = integer(e["period"], "period", where) if e.get("period") is not None else top_period
         _add_spec(specs, e, name, "gauge", period, where)
         source = tag_source(t_set)
-        seen.setdefault(source, t_set)
         points.append(Point(metric=name.lower(), source=source, time=t, value=value, summary=summary))
-    return Batch(points=points, specs=specs, tags=seen)
+    return Batch(points=points, specs=specs)
