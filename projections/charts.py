@@ -13,6 +13,7 @@ import msgspec
 from events import charts as ev
 from events.base import Envelope, Event
 from events.charts import Scalar, SeriesRef
+from projections.entities import keep, of_org
 
 
 class Chart(msgspec.Struct, kw_only=True):
@@ -66,15 +67,7 @@ class Charts:
         return {ev.ChartCreated: self._apply, ev.ChartUpdated: self._apply, ev.ChartDeleted: self._apply}
 
     def _apply(self, env: Envelope, e: Any) -> None:
-        chart = evolve_chart(self.state.charts.get(e.chart_id), e, env.recorded_at)
-        if chart is None:
-            return
-        if chart.deleted:
-            self.state.charts.pop(chart.id, None)
-            self.by_uid.pop(chart.uid, None)
-            return
-        self.state.charts[chart.id] = chart
-        self.by_uid[chart.uid] = chart
+        keep(self.state.charts, self.by_uid, evolve_chart(self.state.charts.get(e.chart_id), e, env.recorded_at))
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -92,5 +85,4 @@ class Charts:
 
     def of_org(self, org_id: int, origin: str | None = None) -> list[Chart]:
         """An organization's charts in id order, optionally of one origin."""
-        return sorted((c for c in self.state.charts.values()
-                       if c.org_id == org_id and (origin is None or c.origin == origin)), key=lambda c: c.id)
+        return of_org(self.state.charts, org_id, origin)

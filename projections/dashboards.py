@@ -10,6 +10,7 @@ from events import dashboards as ev
 from events.base import Envelope, Event
 from events.charts import Scalar
 from events.dashboards import Tile, TimeSettings
+from projections.entities import keep, of_org
 
 
 class Dashboard(msgspec.Struct, kw_only=True):
@@ -80,15 +81,8 @@ class Dashboards:
         return {t: self._apply for t in ev.EVENTS}
 
     def _apply(self, env: Envelope, e: Any) -> None:
-        dash = evolve_dashboard(self.state.dashboards.get(e.dashboard_id), e, env.recorded_at)
-        if dash is None:
-            return
-        if dash.deleted:
-            self.state.dashboards.pop(dash.id, None)
-            self.by_uid.pop(dash.uid, None)
-            return
-        self.state.dashboards[dash.id] = dash
-        self.by_uid[dash.uid] = dash
+        keep(self.state.dashboards, self.by_uid,
+             evolve_dashboard(self.state.dashboards.get(e.dashboard_id), e, env.recorded_at))
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -100,8 +94,7 @@ class Dashboards:
         return self.by_uid.get(uid)
 
     def of_org(self, org_id: int, origin: str | None = None) -> list[Dashboard]:
-        return sorted((d for d in self.state.dashboards.values()
-                       if d.org_id == org_id and (origin is None or d.origin == origin)), key=lambda d: d.id)
+        return of_org(self.state.dashboards, org_id, origin)
 
     def holding(self, org_id: int, chart_id: int) -> list[Dashboard]:
         """The dashboards of this organization with a tile showing this chart."""
