@@ -14,6 +14,7 @@ from typing import Any
 
 import msgspec
 
+from app.charts.commands import MAX_SERIES
 from app.errors import Invalid
 from app.http import convert
 from app.librato.forms import listlike
@@ -24,7 +25,6 @@ GROUP_FUNCTIONS = ("average", "sum", "breakout", "min", "max")
 SUMMARY_FUNCTIONS = ("average", "sum", "min", "max", "count")
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _NAME = re.compile(r"^[A-Za-z0-9.:\-_*%?\[\]]{1,255}$")  # metric/source names and their globs
-MAX_STREAMS = 100
 
 
 class StreamIn(msgspec.Struct, kw_only=True):
@@ -95,8 +95,8 @@ def parse_streams(raw: Any, old: Chart | None = None) -> tuple[SeriesRef, ...]:
     if raw is None:
         return ()
     items = listlike(raw, "streams")
-    if len(items) > MAX_STREAMS:
-        raise _bad("streams", f"has more than {MAX_STREAMS} streams")
+    if len(items) > MAX_SERIES:
+        raise _bad("streams", f"has more than {MAX_SERIES} streams")
     previous = {stream_id(old, i): s for i, s in enumerate(old.series)} if old else {}
     out = []
     for i, item in enumerate(items):

@@ -21,7 +21,6 @@ from events.charts import Scalar
 from projections.charts import Chart
 from projections.dashboards import Dashboard
 
-CHART_TYPES = ("line", "stacked", "bignumber")
 # The chart options Librato documents (wire.md §3.6, librato-metrics create_chart).
 _CHART_OPTIONS = {"min": float, "max": float, "label": str, "use_log_yaxis": bool, "use_last_value": bool,
                   "related_space": int, "format": str, "enable_format": bool}
@@ -74,7 +73,7 @@ def _options(body: dict[str, Any], current: dict[str, Scalar]) -> dict[str, Scal
 
 def _type(body: dict[str, Any], current: str = "line") -> str:
     kind = body.get("type", current)
-    if kind not in CHART_TYPES:
+    if kind not in commands.KINDS:
         raise Invalid("type must be line, stacked or bignumber", field="type", reason="is not a valid chart type")
     return str(kind)
 
