@@ -23,6 +23,7 @@ from app.runtime import Runtime
 from app.sharing import render
 from app.sharing.blobs import Blobs
 from app.sharing.commands import SNAPSHOT_JOB, jobs_view, snapshots_view
+from app.sharing.librato_params import Errors
 from app.charts.commands import charts_view
 from events import jobs as jev
 from events import snapshots as snev
@@ -35,8 +36,6 @@ log = logging.getLogger("broadsheet.jobs")
 CONCURRENCY = 2  # jobs drawn at once: the PNG step holds a CPU each
 LOOK_EVERY = 5.0  # seconds between looks for jobs that no wake() announced
 ACTOR = "system:jobs"
-
-Errors = dict[str, list[str]]
 
 
 class JobRunner:
