@@ -81,12 +81,9 @@ def parse_stream(raw: Any, i: int) -> tuple[SeriesRef, int | None]:
         raise _bad(f"{field}.color", "must be #RRGGBB")
     if s.period is not None and s.period < 1:
         raise _bad(f"{field}.period", "must be at least 1")
-    ref = SeriesRef(source=source, metric=metric, composite=s.composite, name=s.name, color=s.color,
-                    group_function=s.group_function, summary_function=s.summary_function,
-                    transform_function=s.transform_function, downsample_function=s.downsample_function,
-                    units_short=s.units_short, units_long=s.units_long, min=s.min, max=s.max, period=s.period,
-                    split_axis=s.split_axis, position=s.position, gap_detection=s.gap_detection)
-    return ref, s.id
+    options = msgspec.structs.asdict(s)  # StreamIn's fields are SeriesRef's, and the echoed id
+    del options["id"]
+    return SeriesRef(**{**options, "source": source, "metric": metric}), s.id
 
 
 def parse_streams(raw: Any, old: Chart | None = None) -> tuple[SeriesRef, ...]:
