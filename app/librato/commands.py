@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from app.errors import Conflict, Invalid, NotFound
 from app.librato import ingest
 from app.librato.ingest import Batch
@@ -37,9 +39,7 @@ def _definitions(view: Metrics, org_id: int, batch: Batch) -> list[Pending]:
     for key, spec in batch.specs.items():
         known = view.get(org_id, key)
         if known is None:
-            created = ev.MetricCreated(org_id=org_id, key=key, name=spec.name, type=spec.type, period=spec.period,
-                                       display_name=spec.display_name, description=spec.description,
-                                       attributes=spec.attributes)
+            created = ev.MetricCreated(org_id=org_id, key=key, **msgspec.structs.asdict(spec))  # the same fields
             out.append(Pending(metric_stream(org_id, key), (created,), view.version(org_id, key)))
         elif known.type != spec.type:
             raise Invalid(f"{known.name} is a {known.type}; it cannot take {spec.type} measurements",
