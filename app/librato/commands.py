@@ -25,7 +25,7 @@ from projections.metrics import LIBRATO_STREAM, Metric, Metrics
 ATTEMPTS = 3
 
 
-def _view(rt: Runtime) -> Metrics:
+def metrics_view(rt: Runtime) -> Metrics:
     return rt["metrics"]  # type: ignore[no-any-return]
 
 
@@ -68,7 +68,7 @@ def _points(org_id: int, batch: Batch) -> Pending:
 async def record(rt: Runtime, org_id: int, batch: Batch, *, actor: str, request_id: str) -> int:
     """Store a checked batch, whole; returns how many measurements it had."""
     for _ in range(ATTEMPTS):
-        pending = _definitions(_view(rt), org_id, batch) + [_points(org_id, batch)]
+        pending = _definitions(metrics_view(rt), org_id, batch) + [_points(org_id, batch)]
         try:
             await rt.append(pending, actor=actor, request_id=request_id)
             return len(batch.points)
@@ -79,7 +79,7 @@ async def record(rt: Runtime, org_id: int, batch: Batch, *, actor: str, request_
 
 
 def find(rt: Runtime, org_id: int, name: str) -> Metric:
-    metric = _view(rt).get(org_id, name)
+    metric = metrics_view(rt).get(org_id, name)
     if metric is None:
         raise NotFound(f"Metric {name} does not exist")
     return metric
@@ -92,7 +92,7 @@ async def update(rt: Runtime, org_id: int, name: str, params: dict[str, Any], *,
     ingest.metric_name(name)
     key = name.lower()
     fields = _editable(params)
-    metric = _view(rt).get(org_id, key)
+    metric = metrics_view(rt).get(org_id, key)
     type_ = params.get("type")
     if metric is None:
         if type_ not in ("gauge", "counter"):
@@ -102,7 +102,7 @@ async def update(rt: Runtime, org_id: int, name: str, params: dict[str, Any], *,
         created = ev.MetricCreated(org_id=org_id, key=key, name=name, type=type_, period=fields.get("period"),
                                    display_name=fields.get("display_name"), description=fields.get("description"),
                                    attributes=attrs)
-        await rt.append([Pending(metric_stream(org_id, key), (created,), _view(rt).version(org_id, key))],
+        await rt.append([Pending(metric_stream(org_id, key), (created,), metrics_view(rt).version(org_id, key))],
                         actor=actor, request_id=request_id)
         return find(rt, org_id, key), True
     if type_ not in (None, "", metric.type):
@@ -139,7 +139,7 @@ def _editable(params: dict[str, Any]) -> dict[str, Any]:
 async def delete(rt: Runtime, org_id: int, names: list[str], *, actor: str, request_id: str,
                  missing_ok: bool) -> int:
     """Delete metrics with all their points; returns how many existed."""
-    view, pending, erase = _view(rt), [], []
+    view, pending, erase = metrics_view(rt), [], []
     for name in dict.fromkeys(n.lower() for n in names):
         metric = view.get(org_id, name)
         if metric is None:

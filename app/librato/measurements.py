@@ -17,7 +17,6 @@ from app.librato import commands, ingest, reads
 from app.librato.forms import body_params, query_params
 from app.librato.metrics import accepted
 from app.librato.routing import routes
-from projections.metrics import Metrics
 
 
 def tags_of(source: str) -> dict[str, str]:
@@ -60,7 +59,7 @@ async def get_measurements(request: web.Request) -> web.Response:
     w = reads.window(q, rt.now(), require=True)
     assert w is not None
     wanted = _tag_filter(q)
-    view: Metrics = rt["metrics"]
+    view = commands.metrics_view(rt)
     out = []
     for source in view.sources_of(p.org_id, metric.key):
         tags = tags_of(source)

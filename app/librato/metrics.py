@@ -14,7 +14,7 @@ from app.librato import commands, ingest, reads
 from app.librato.forms import body_params, listlike, query_params
 from app.librato.pagination import paginate
 from app.librato.routing import routes
-from projections.metrics import Metric, Metrics
+from projections.metrics import Metric
 
 DEFAULT_ATTRIBUTES: dict[str, Any] = {"summarize_function": "average", "aggregate": False}
 
@@ -26,10 +26,6 @@ def metric_json(m: Metric) -> dict[str, Any]:
 
 def accepted(n: int) -> dict[str, Any]:
     return {"measurements": {"summary": {"total": n, "accepted": n, "failed": 0, "filtered": 0}}}
-
-
-def _metrics(request: web.Request) -> Metrics:
-    return runtime(request)["metrics"]  # type: ignore[no-any-return]
 
 
 @routes.post("/v1/metrics")
@@ -50,7 +46,7 @@ async def submit(request: web.Request) -> web.Response:
 async def list_metrics(request: web.Request) -> web.Response:
     """List metrics (paginated; `name` filters by a part of the name)."""
     p = auth.librato(request, "data:read")
-    every = _metrics(request).of_org(p.org_id)
+    every = commands.metrics_view(runtime(request)).of_org(p.org_id)
     needle = request.query.get("name", "").strip().lower()
     found = [m for m in every if needle in m.key] if needle else every
     return paginate(request, "metrics", found, orderby={"name": lambda m: m.key}, render=metric_json,
@@ -105,7 +101,7 @@ async def get_metric(request: web.Request) -> web.Response:
     w = reads.window(q, rt.now(), require=False)
     if w is None:
         return json_response(body)
-    view, series = _metrics(request), rt["series"]
+    view, series = commands.metrics_view(rt), rt["series"]
     measurements: dict[str, list[dict[str, Any]]] = {}
     parts = []
     next_time = None
