@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -187,21 +187,32 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
                         content_type="application/json")
 
 
-def int_param(request: web.Request, name: str, default: int, *, lo: int, hi: int | None = None,
-              clamp: bool = False) -> int:
-    raw = request.query.get(name)
-    if raw is None or raw == "":
+def int_from(q: Mapping[str, str], name: str, default: int, *, lo: int | None = None, hi: int | None = None,
+             lower_above: bool = False, blank_as_absent: bool = False, not_int: str = "is not a number",
+             out_of_range: str = "is out of range") -> int:
+    """The integer parameter ``name`` of ``q`` (a query string, or parameters merged from a body);
+    ``default`` when absent or empty (or only whitespace, with ``blank_as_absent``).
+
+    Not an integer: Invalid with reason ``not_int``. Below ``lo``: Invalid with ``out_of_range``;
+    above ``hi`` the same, or lowered to ``hi`` with ``lower_above`` (M2X's "at most N").
+    The reasons are the dialect's own words."""
+    raw = q.get(name)
+    if raw is None or raw == "" or (blank_as_absent and not raw.strip()):
         return default
     try:
         value = int(raw)
     except ValueError:
-        raise Invalid(f"{name} must be an integer", field=name, reason="is not a number") from None
-    if clamp:
-        return max(lo, min(value, hi if hi is not None else value))
-    if value < lo or (hi is not None and value > hi):
-        bound = f"between {lo} and {hi}" if hi is not None else f"at least {lo}"
-        raise Invalid(f"{name} must be {bound}", field=name, reason="is out of range")
-    return value
+        raise Invalid(f"{name} must be an integer", field=name, reason=not_int) from None
+    if (lo is not None and value < lo) or (hi is not None and value > hi and not lower_above):
+        bound = (f"between {lo} and {hi}" if lo is not None and hi is not None
+                 else f"at least {lo}" if lo is not None else f"at most {hi}")
+        raise Invalid(f"{name} must be {bound}", field=name, reason=out_of_range)
+    return value if hi is None else min(value, hi)
+
+
+def int_param(request: web.Request, name: str, default: int, *, lo: int, hi: int | None = None) -> int:
+    """An integer query parameter within lo..hi (the native wording)."""
+    return int_from(request.query, name, default, lo=lo, hi=hi)
 
 
 def path_int(request: web.Request, name: str) -> int:

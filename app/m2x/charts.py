@@ -18,7 +18,7 @@ from app.charts import commands
 from app.charts.data import DEFAULT_LIMIT, sampling
 from app.charts.render import RenderParams, cache_for, check_params, default_now, etag_matches
 from app.errors import DomainError, Invalid, Malformed
-from app.http import CONFIG, json_response, read_body, request_id, runtime
+from app.http import CONFIG, int_from, json_response, read_body, request_id, runtime
 from app.m2x import access
 from app.m2x.errors import forbidden, not_found
 from app.m2x.routing import routes
@@ -171,13 +171,8 @@ async def delete_chart(request: web.Request) -> web.Response:
 
 
 def _int(request: web.Request, name: str, default: int) -> int:
-    raw = request.query.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise Invalid(f"{name} must be an integer", field=name, reason="invalid") from None
+    """An integer of the render query; its bounds are checked by sampling() and check_params()."""
+    return int_from(request.query, name, default, blank_as_absent=True, not_int="invalid")
 
 
 @routes.get(f"/v2/charts/{ID}.{{format:[^/]+}}")

@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from app.errors import Invalid
-from app.http import decode_json, read_body
+from app.http import decode_json, int_from, read_body
 from app.times import OUT_OF_RANGE, parse_iso
 
 
@@ -55,13 +55,6 @@ def float_param(p: dict[str, str], name: str) -> float | None:
 
 
 def int_param(p: dict[str, str], name: str, default: int, *, lo: int, hi: int, clamp: bool = True) -> int:
-    raw = p.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise Invalid(f"{name} must be an integer", field=name, reason="not_numeric") from None
-    if value < lo or (value > hi and not clamp):
-        raise Invalid(f"{name} must be between {lo} and {hi}", field=name, reason="out_of_range")
-    return min(value, hi)
+    """M2X's integers: below ``lo`` refused, above ``hi`` lowered to it (refused without ``clamp``)."""
+    return int_from(p, name, default, lo=lo, hi=hi, lower_above=clamp, not_int="not_numeric",
+                    out_of_range="out_of_range")
