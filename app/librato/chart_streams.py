@@ -3,28 +3,34 @@
 In: a JSON or form list of stream objects (wire.md §3.6). ``metric`` + ``source`` (a name, ``*``,
 a glob, or ``%`` for a dynamic source), or ``composite`` alone; the functions and colors are
 checked here, so bad input never reaches the log. Out: each stream with a stable ``id`` and
-``"type"`` (``gauge``, or ``composite``).
+``"type"`` (``gauge``, or ``composite``). Also what instruments, spaces and dashboards share: a
+lookup by id and origin, the listing order of dashboards, and a few body fields.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import msgspec
 
 from app.charts.commands import MAX_SERIES
-from app.errors import Invalid
+from app.errors import Invalid, NotFound
 from app.http import convert
 from app.librato.forms import listlike
 from events.charts import Scalar, SeriesRef
 from projections.charts import Chart
+from projections.dashboards import Dashboard
 
 GROUP_FUNCTIONS = ("average", "sum", "breakout", "min", "max")
 SUMMARY_FUNCTIONS = ("average", "sum", "min", "max", "count")
 _COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
 _NAME = re.compile(r"^[A-Za-z0-9.:\-_*%?\[\]]{1,255}$")  # metric/source names and their globs
+# The orders of a dashboards listing (legacy dashboards and spaces alike); the first is the default.
+DASHBOARD_ORDER: Mapping[str, Callable[[Dashboard], Any]] = {
+    "id": lambda d: d.id, "name": lambda d: (d.title.lower(), d.id), "updated_at": lambda d: (d.updated_at, d.id)}
+_T = TypeVar("_T", Chart, Dashboard)  # what of_origin finds
 
 
 class StreamIn(msgspec.Struct, kw_only=True):
@@ -173,3 +179,11 @@ def chart_ids(raw: Any, field: str) -> Sequence[int]:
         except (TypeError, ValueError):
             raise _bad(field, "must be a list of integer ids") from None
     return out
+
+
+def of_origin(get: Callable[[int, int], _T | None], org_id: int, item_id: int, origin: str, what: str) -> _T:
+    """The chart or dashboard ``item_id`` (``get`` is its view's), when it has this origin; else 404."""
+    found = get(org_id, item_id)
+    if found is None or found.origin != origin:
+        raise NotFound(f"{what} {item_id} not found")
+    return found

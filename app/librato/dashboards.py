@@ -11,9 +11,9 @@ from aiohttp import web
 
 from app import auth
 from app.charts import commands
-from app.errors import Invalid, NotFound
+from app.errors import Invalid
 from app.http import json_response, path_int, request_id, runtime
-from app.librato.chart_streams import chart_ids, name_of
+from app.librato.chart_streams import DASHBOARD_ORDER, chart_ids, name_of, of_origin
 from app.librato.forms import body_params
 from app.librato.pagination import paginate
 from app.librato.routing import routes
@@ -29,11 +29,8 @@ def dashboard_json(d: Dashboard) -> dict[str, Any]:
 
 
 def _find(request: web.Request, p: auth.Principal) -> Dashboard:
-    dash_id = path_int(request, "id")
-    d = commands.dashboards_view(runtime(request)).get(p.org_id, dash_id)
-    if d is None or d.origin != "legacy":
-        raise NotFound(f"dashboard {dash_id} not found")
-    return d
+    return of_origin(commands.dashboards_view(runtime(request)).get, p.org_id, path_int(request, "id"), "legacy",
+                     "dashboard")
 
 
 def _tiles(rt: Runtime, org_id: int, raw: Any) -> tuple[Tile, ...]:
@@ -51,9 +48,7 @@ async def list_dashboards(request: web.Request) -> web.Response:
     """List legacy dashboards (paginated)."""
     p = auth.librato(request, "dashboard:read")
     mine = commands.dashboards_view(runtime(request)).of_org(p.org_id, "legacy")
-    return paginate(request, "dashboards", mine, render=dashboard_json,
-                    orderby={"id": lambda d: d.id, "name": lambda d: (d.title.lower(), d.id),
-                             "updated_at": lambda d: (d.updated_at, d.id)})
+    return paginate(request, "dashboards", mine, render=dashboard_json, orderby=DASHBOARD_ORDER)
 
 
 @routes.post("/v1/dashboards")

@@ -12,9 +12,8 @@ from aiohttp import web
 
 from app import auth
 from app.charts import commands
-from app.errors import NotFound
 from app.http import json_response, path_int, request_id, runtime
-from app.librato.chart_streams import name_of, parse_streams, scalars, streams_json, truthy
+from app.librato.chart_streams import name_of, of_origin, parse_streams, scalars, streams_json, truthy
 from app.librato.forms import body_params
 from app.librato.pagination import paginate
 from app.librato.routing import routes
@@ -33,11 +32,8 @@ def _kind(attributes: dict[str, Any]) -> str:
 
 
 def _find(request: web.Request, p: auth.Principal) -> Chart:
-    chart_id = path_int(request, "id")
-    chart = commands.charts_view(runtime(request)).get(p.org_id, chart_id)
-    if chart is None or chart.origin != "instrument":
-        raise NotFound(f"instrument {chart_id} not found")
-    return chart
+    return of_origin(commands.charts_view(runtime(request)).get, p.org_id, path_int(request, "id"), "instrument",
+                     "instrument")
 
 
 @routes.get("/v1/instruments")

@@ -13,7 +13,7 @@ from app import auth
 from app.charts import commands
 from app.errors import Invalid, NotFound
 from app.http import json_response, path_int, request_id, runtime
-from app.librato.chart_streams import name_of, parse_streams, streams_json, truthy
+from app.librato.chart_streams import DASHBOARD_ORDER, name_of, of_origin, parse_streams, streams_json, truthy
 from app.librato.forms import body_params
 from app.librato.pagination import paginate
 from app.librato.routing import routes
@@ -40,11 +40,8 @@ def chart_json(c: Chart) -> dict[str, Any]:
 
 
 def _space(request: web.Request, p: auth.Principal) -> Dashboard:
-    space_id = path_int(request, "id")
-    d = commands.dashboards_view(runtime(request)).get(p.org_id, space_id)
-    if d is None or d.origin != "space":
-        raise NotFound(f"space {space_id} not found")
-    return d
+    return of_origin(commands.dashboards_view(runtime(request)).get, p.org_id, path_int(request, "id"), "space",
+                     "space")
 
 
 def _chart(request: web.Request, p: auth.Principal, space: Dashboard) -> Chart:
@@ -90,8 +87,7 @@ async def list_spaces(request: web.Request) -> web.Response:
     found = [d for d in mine if needle in d.title.lower()]
     charts = commands.charts_view(rt)
     return paginate(request, "spaces", found, total=len(mine), render=lambda d: space_json(charts, d),
-                    orderby={"id": lambda d: d.id, "name": lambda d: (d.title.lower(), d.id),
-                             "updated_at": lambda d: (d.updated_at, d.id)})
+                    orderby=DASHBOARD_ORDER)
 
 
 @routes.post("/v1/spaces")
