@@ -137,3 +137,23 @@ async def test_http_traffic_rebuilds_to_the_same_views(client):
     assert rebuilt.state()["charts"] == rt.projector.state()["charts"]
     assert rebuilt.state()["dashboards"] == rt.projector.state()["dashboards"]
     assert len(rt["charts"].of_org(made["org"]["id"])) == 3
+
+
+async def test_deleting_a_space_takes_its_charts_off_the_other_dashboards(rt):
+    space = await commands.create_dashboard(rt, 1, title="Ops", origin="space", actor="t")
+    a = await commands.create_chart(rt, 1, name="A", origin="space", dashboard=space, actor="t")
+    space = rt["dashboards"].get(1, space.id)
+    b = await commands.create_chart(rt, 1, name="B", origin="space", dashboard=space, actor="t")
+    keep = await commands.create_chart(rt, 1, name="K", origin="instrument", actor="t")
+    both = await commands.create_dashboard(rt, 1, title="Both", origin="legacy", actor="t",
+                                           tiles=commands.chart_tiles(rt, 1, [a.id, keep.id, b.id], "instruments"))
+    only_b = await commands.create_dashboard(rt, 1, title="B", origin="legacy", actor="t",
+                                             tiles=(*commands.chart_tiles(rt, 1, [b.id], "instruments"),
+                                                    Tile(kind="text", text="note", y=4)))
+    assert [(t.chart_id, t.x, t.y) for t in both.tiles] == [(a.id, 0, 0), (keep.id, 6, 0), (b.id, 0, 4)]
+    await commands.delete_dashboard(rt, rt["dashboards"].get(1, space.id), with_charts=True, actor="t")
+    assert rt["charts"].of_org(1) == [keep]
+    assert rt["dashboards"].get(1, both.id).chart_ids() == [keep.id]
+    left = rt["dashboards"].get(1, only_b.id)
+    assert left.chart_ids() == [] and [t.kind for t in left.tiles] == ["text"]
+    assert [d.id for d in rt["dashboards"].of_org(1)] == [both.id, only_b.id]

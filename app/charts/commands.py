@@ -96,10 +96,14 @@ async def delete_chart(rt: Runtime, chart: Chart, *, actor: str, request_id: str
     await rt.append(batches, actor=actor, request_id=request_id)
 
 
+def grid_tile(n: int, chart_id: int | None = None, w: int = 6, h: int = 4) -> Tile:
+    """The n-th (from 0) cell of a two-column grid (12 units wide), filled row by row."""
+    return Tile(kind="chart", chart_id=chart_id, x=(n % 2) * w, y=(n // 2) * h, w=w, h=h)
+
+
 def next_tile(dashboard: Dashboard, w: int = 6, h: int = 4) -> Tile:
     """The next free cell of a two-column grid (12 units wide), below the tiles already there."""
-    n = len(dashboard.tiles)
-    return Tile(kind="chart", x=(n % 2) * w, y=(n // 2) * h, w=w, h=h)
+    return grid_tile(len(dashboard.tiles), w=w, h=h)
 
 
 def check_dashboard(title: str, tiles: Sequence[Tile] | None) -> None:
@@ -117,10 +121,7 @@ def chart_tiles(rt: Runtime, org_id: int, chart_ids: Sequence[int], field: str) 
     missing = [i for i in chart_ids if view.get(org_id, i) is None]
     if missing:
         raise Invalid(f"{field} {missing[0]} not found", field=field, reason="is invalid")
-    tiles = []
-    for n, chart_id in enumerate(dict.fromkeys(chart_ids)):
-        tiles.append(Tile(kind="chart", chart_id=chart_id, x=(n % 2) * 6, y=(n // 2) * 4, w=6, h=4))
-    return tuple(tiles)
+    return tuple(grid_tile(n, chart_id) for n, chart_id in enumerate(dict.fromkeys(chart_ids)))
 
 
 async def create_dashboard(rt: Runtime, org_id: int, *, title: str, description: str = "", tags: Sequence[str] = (),
@@ -161,13 +162,15 @@ async def delete_dashboard(rt: Runtime, dash: Dashboard, *, with_charts: bool, a
     batches = [Pending(f"dashboard-{dash.id}", (dev.DashboardDeleted(dashboard_id=dash.id),), dash.version)]
     if with_charts:
         view = charts_view(rt)
+        # the organization's other dashboards (in id order) and their charts, listed once
+        others = [(d.id, set(d.chart_ids())) for d in dashboards_view(rt).of_org(dash.org_id) if d.id != dash.id]
         for chart_id in dict.fromkeys(dash.chart_ids()):
             chart = view.get(dash.org_id, chart_id)
             if chart is None:
                 continue
             batches.append(Pending(f"chart-{chart.id}", (cev.ChartDeleted(chart_id=chart.id),), chart.version))
-            for other in dashboards_view(rt).holding(dash.org_id, chart.id):
-                if other.id != dash.id:
-                    batches.append(Pending(f"dashboard-{other.id}",
-                                           (dev.TileRemoved(dashboard_id=other.id, chart_id=chart.id),)))
+            for other_id, shown in others:
+                if chart.id in shown:
+                    batches.append(Pending(f"dashboard-{other_id}",
+                                           (dev.TileRemoved(dashboard_id=other_id, chart_id=chart.id),)))
     await rt.append(batches, actor=actor, request_id=request_id)
