@@ -9,12 +9,15 @@ from __future__ import annotations
 import secrets
 import string
 
+from app.charts.commands import charts_view, dashboards_view
 from app.runtime import Runtime
 from events import jobs as jev
 from events import shares as sev
 from events import snapshots as snev
 from events.base import Pending
 from events.errors import ConcurrencyError
+from projections.charts import Chart
+from projections.dashboards import Dashboard
 from projections.jobs import Jobs
 from projections.shares import Share, Shares
 from projections.snapshots import Snapshot, Snapshots
@@ -34,6 +37,16 @@ def snapshots_view(rt: Runtime) -> Snapshots:
 
 def jobs_view(rt: Runtime) -> Jobs:
     return rt["jobs"]  # type: ignore[no-any-return]
+
+
+def target(rt: Runtime, share: Share) -> Chart | Dashboard | None:
+    """What a share makes public: its chart or dashboard, or None once that is deleted (and for
+    any other kind of target)."""
+    if share.target_kind == "chart":
+        return charts_view(rt).get(share.org_id, share.target_id)
+    if share.target_kind == "dashboard":
+        return dashboards_view(rt).get(share.org_id, share.target_id)
+    return None
 
 
 def librato_token() -> str:

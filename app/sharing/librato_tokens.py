@@ -40,23 +40,15 @@ def token_json(s: Share, base: str) -> dict[str, Any]:
             "url": f"{base}/share/{PAGE_OF[s.target_kind]}/{s.token}"}
 
 
-def target_exists(rt: Runtime, s: Share) -> bool:
-    if s.target_kind == "chart":
-        return charts_view(rt).get(s.org_id, s.target_id) is not None
-    if s.target_kind == "dashboard":
-        return dashboards_view(rt).get(s.org_id, s.target_id) is not None
-    return False
-
-
 def _mine(rt: Runtime, org_id: int) -> list[Share]:
-    return [s for s in commands.shares_view(rt).list(org_id, "librato") if target_exists(rt, s)]
+    return [s for s in commands.shares_view(rt).list(org_id, "librato") if commands.target(rt, s) is not None]
 
 
 def _token(request: web.Request, p: auth.Principal) -> Share:
     token = request.match_info["token"]
     rt = runtime(request)
     s = commands.shares_view(rt).get(token)
-    if s is None or s.org_id != p.org_id or s.dialect != "librato" or not target_exists(rt, s):
+    if s is None or s.org_id != p.org_id or s.dialect != "librato" or commands.target(rt, s) is None:
         raise NotFound(f"chart token {token!r} not found")
     return s
 

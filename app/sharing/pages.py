@@ -20,13 +20,13 @@ from collections.abc import Iterable
 
 from aiohttp import web
 
-from app.charts.commands import charts_view, dashboards_view
+from app.charts.commands import charts_view
 from app.charts.render import etag_matches
 from app.errors import NotFound
 from app.http import int_param, runtime
 from app.runtime import Runtime
 from app.sharing import render
-from app.sharing.commands import shares_view, snapshots_view
+from app.sharing.commands import shares_view, snapshots_view, target
 from app.sharing.routing import routes
 from app.sharing.runner import BLOBS, RENDERS
 from projections.charts import Chart
@@ -55,17 +55,15 @@ def _share(rt: Runtime, token: str, kind: str) -> Share:
 
 
 def _shared_chart(rt: Runtime, token: str) -> Chart:
-    s = _share(rt, token, "chart")
-    chart = charts_view(rt).get(s.org_id, s.target_id)
-    if chart is None:  # deleted: its tokens die with it
+    chart = target(rt, _share(rt, token, "chart"))
+    if not isinstance(chart, Chart):  # deleted (None): its tokens die with it
         raise NotFound("This share does not exist or is no longer public.")
     return chart
 
 
 def _shared_dashboard(rt: Runtime, token: str) -> Dashboard:
-    s = _share(rt, token, "dashboard")
-    dash = dashboards_view(rt).get(s.org_id, s.target_id)
-    if dash is None:
+    dash = target(rt, _share(rt, token, "dashboard"))
+    if not isinstance(dash, Dashboard):  # deleted (None)
         raise NotFound("This share does not exist or is no longer public.")
     return dash
 
