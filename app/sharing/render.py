@@ -121,7 +121,9 @@ class PublicRenders:
       served as it is, without looking at the data again: a chart whose series take a write on
       every request is then drawn about once per ``fresh`` seconds, not once per write. The
       token and its target are still resolved on every request, so revocation and deletion
-      are unaffected; a chart edit changes its version, so it shows at once.
+      are unaffected; a chart edit changes its version, so it shows at once. Only the ETag is
+      remembered here: the bytes are the render cache's (bounded in bytes), and a picture it
+      has let go of is found again the usual way.
     - Renders that miss the cache are bounded by ``slots``.
     """
 
@@ -129,24 +131,26 @@ class PublicRenders:
         self.fresh = fresh
         self.size = size
         self.slots = slots or RenderSlots()
-        self._recent: OrderedDict[tuple[object, ...], tuple[float, bytes, str]] = OrderedDict()
+        self._recent: OrderedDict[tuple[object, ...], tuple[float, str]] = OrderedDict()  # key -> (when, ETag)
 
     async def get(self, rt: Runtime, chart: Chart, start: float, end: float, *, fmt: str, width: int = WIDTH,
                   height: int = HEIGHT) -> tuple[bytes, str]:
         """The picture and its ETag."""
         key = (chart.uid, chart.version, start, end, width, height, fmt)
         now = rt.now()
+        cache = cache_for(rt)
         hit = self._recent.get(key)
         if hit is not None and now - hit[0] < self.fresh:
-            return hit[1], hit[2]
+            body = cache.cached(hit[1])
+            if body is not None:
+                return body, hit[1]
         p = check_params(start, end, width, height, fmt, sampling_for(int(end - start) or 1), now)
-        cache = cache_for(rt)
         prepared = cache.prepare(rt, chart, p)
         body = cache.cached(prepared.etag)
         if body is None:
             async with self.slots.take():
                 body = await cache.body(rt, chart, p, prepared)
-        self._recent[key] = (now, body, prepared.etag)
+        self._recent[key] = (now, prepared.etag)
         self._recent.move_to_end(key)
         if len(self._recent) > self.size:
             self._recent.popitem(last=False)
