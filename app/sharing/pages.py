@@ -125,7 +125,7 @@ async def dashboard_page(request: web.Request) -> web.Response:
     async def tile(t: Tile) -> str:
         chart = charts.get(dash.org_id, t.chart_id) if t.chart_id is not None else None
         if t.kind == "chart" and chart is not None:
-            return await _svg(request, chart, start, end, 600, 300)
+            return await _svg(request, chart, start, end, render.WIDTH, render.HEIGHT)
         return f'<p class="text">{html.escape(t.text)}</p>' if t.kind == "text" and t.text else ""
 
     parts = await asyncio.gather(*(tile(t) for t in sorted(dash.tiles, key=lambda t: (t.y, t.x))))
