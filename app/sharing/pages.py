@@ -89,10 +89,11 @@ async def instrument_image(request: web.Request) -> web.Response:
     width = _size(request, "width", render.WIDTH)
     height = _size(request, "height", render.HEIGHT)
     fmt = request.match_info["ext"]
-    body, etag = await request.app[RENDERS].get(rt, chart, start, end, fmt=fmt, width=width, height=height)
+    body, etag = await request.app[RENDERS].picture(rt, chart, start, end, fmt=fmt, width=width, height=height,
+                                                    if_none_match=request.headers.get("If-None-Match"))
     headers = {"ETag": etag, "Cache-Control": "no-cache", "Referrer-Policy": "no-referrer",
                "X-Content-Type-Options": "nosniff"}
-    if etag_matches(request.headers.get("If-None-Match"), etag):
+    if body is None:  # the client has it: 304, and nothing was drawn
         return web.Response(status=304, headers=headers)
     return web.Response(body=body, headers=headers,
                         content_type="image/svg+xml" if fmt == "svg" else "image/png")

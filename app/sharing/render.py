@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 import msgspec
 
 from app.charts.data import Sampling, sampling
-from app.charts.render import cache_for, check_params, default_now, render_chart
+from app.charts.render import cache_for, check_params, default_now, etag_matches, render_chart
 from app.errors import DomainError, Invalid
 from app.runtime import Runtime
 from app.times import MIN_TIME, parse_time
@@ -136,20 +136,33 @@ class PublicRenders:
     async def get(self, rt: Runtime, chart: Chart, start: float, end: float, *, fmt: str, width: int = WIDTH,
                   height: int = HEIGHT) -> tuple[bytes, str]:
         """The picture and its ETag."""
+        body, etag = await self.picture(rt, chart, start, end, fmt=fmt, width=width, height=height)
+        assert body is not None  # only a matching If-None-Match leaves it out
+        return body, etag
+
+    async def picture(self, rt: Runtime, chart: Chart, start: float, end: float, *, fmt: str, width: int = WIDTH,
+                      height: int = HEIGHT, if_none_match: str | None = None) -> tuple[bytes | None, str]:
+        """The picture and its ETag; no picture (None) when ``if_none_match`` names that ETag: it is
+        then neither drawn nor waited for (a client that has it never waits for a render slot)."""
         key = (chart.uid, chart.version, start, end, width, height, fmt)
         now = rt.now()
         cache = cache_for(rt)
         hit = self._recent.get(key)
         if hit is not None and now - hit[0] < self.fresh:
+            if etag_matches(if_none_match, hit[1]):
+                return None, hit[1]
             body = cache.cached(hit[1])
             if body is not None:
                 return body, hit[1]
         p = check_params(start, end, width, height, fmt, sampling_for(int(end - start) or 1), now)
         prepared = cache.prepare(rt, chart, p)
-        body = cache.cached(prepared.etag)
-        if body is None:
-            async with self.slots.take():
-                body = await cache.body(rt, chart, p, prepared)
+        if etag_matches(if_none_match, prepared.etag):
+            body = None
+        else:
+            body = cache.cached(prepared.etag)
+            if body is None:
+                async with self.slots.take():
+                    body = await cache.body(rt, chart, p, prepared)
         self._recent[key] = (now, prepared.etag)
         self._recent.move_to_end(key)
         if len(self._recent) > self.size:
