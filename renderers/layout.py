@@ -69,7 +69,7 @@ def lay_out(spec: ChartSpec) -> Layout:
         spec.width, spec.height, spec.kind, spec.title, rows.title, plot,
         x_ticks=_x_ticks(spec, rows, plot),
         y_ticks=_y_ticks(spec, scale, plane),
-        zero_y=plane.y_of(0.0) if scale.lo < 0 < scale.hi else None,
+        zero_y=plane.py(0.0) if scale.lo < 0 < scale.hi else None,
         marks=tuple(m for m in marks if m.paths or m.dots),
         legend=rows.legend,
     )  # fmt: skip
@@ -88,7 +88,7 @@ def _y_labels(spec: ChartSpec, scale: ValueScale) -> list[str]:
 def _y_ticks(spec: ChartSpec, scale: ValueScale, plane: Plane) -> tuple[AxisTick, ...]:
     ticks = []
     for tick in scale.ticks:
-        at = plane.y_of(tick.value)
+        at = plane.py(tick.value)
         label = Text(plane.plot.x - 6, at + 4, tick.label, "end") if spec.width >= 150 else None
         ticks.append(AxisTick(at, label))
     return tuple(ticks)

@@ -6,11 +6,15 @@ data values; the value scale is chosen from it before anything is placed on the 
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import msgspec
 import numpy as np
 
 from .frame import Box
 from .reduce import LIMIT, FloatArray, Runs
+
+Y = TypeVar("Y", FloatArray, float)
 
 
 class Stack(msgspec.Struct, frozen=True):
@@ -43,11 +47,9 @@ class Plane(msgspec.Struct, frozen=True):
     def px(self, x: FloatArray) -> FloatArray:
         return self.plot.x + x * (self.plot.w / self.columns)
 
-    def py(self, y: FloatArray) -> FloatArray:
+    def py(self, y: Y) -> Y:
+        """Values (an array, or one float) to pixel heights."""
         return self.plot.y + (self.hi - y) * (self.plot.h / (self.hi - self.lo))
-
-    def y_of(self, value: float) -> float:
-        return self.plot.y + (self.hi - value) * (self.plot.h / (self.hi - self.lo))
 
 
 def run_range(runs: list[Runs]) -> tuple[float, float] | None:

@@ -62,10 +62,13 @@ def reduce_series(
     t, v = window(times, values, start, end)
     if t.size == 0:
         return EMPTY
-    scale = columns / (end - start)
     if t.size <= DENSE_PER_COLUMN * columns:
-        return _sparse(t, v, start, scale)
-    return _dense(t, v, start, end, columns, how)
+        runs = _sparse(t, v, start, columns / (end - start))
+    else:
+        runs = _dense(t, v, start, end, columns, how)
+    if runs.y.size == 0:
+        return runs
+    return Runs(runs.x, np.clip(runs.y, -LIMIT, LIMIT), runs.starts)  # the one clamp of drawn values
 
 
 def _sparse(t: FloatArray, v: FloatArray, start: float, scale: float) -> Runs:
@@ -80,7 +83,7 @@ def _sparse(t: FloatArray, v: FloatArray, start: float, scale: float) -> Runs:
     # A run breaks where a missing value sits between two points, or where time jumps.
     breaks = (np.diff(index) > 1) | (np.diff(kept_t) > limit)
     starts = np.concatenate(([0], np.flatnonzero(breaks) + 1)).astype(np.intp)
-    return Runs((kept_t - start) * scale, np.clip(v[index], -LIMIT, LIMIT), starts)
+    return Runs((kept_t - start) * scale, v[index], starts)
 
 
 def _dense(t: FloatArray, v: FloatArray, start: float, end: float, columns: int, how: How) -> Runs:
@@ -107,10 +110,9 @@ def _dense(t: FloatArray, v: FloatArray, start: float, end: float, columns: int,
     centres = filled.astype(np.float64) + 0.5
     if how == "mean":
         finite_v = np.where(np.isnan(v), 0.0, v) if counts.sum() != t.size else v
-        with np.errstate(over="ignore", invalid="ignore"):  # huge sums are clamped just below
+        with np.errstate(over="ignore", invalid="ignore"):  # a huge sum overflows: made finite here, clamped by reduce_series
             means = np.add.reduceat(finite_v, seg) / counts[filled]
-        means = np.clip(np.nan_to_num(means), -LIMIT, LIMIT)
-        return Runs(centres, means, np.concatenate(([0], gaps)).astype(np.intp))
+        return Runs(centres, np.nan_to_num(means), np.concatenate(([0], gaps)).astype(np.intp))
     return _extremes(v, seg, lo[filled], centres, gaps)
 
 
@@ -124,4 +126,4 @@ def _extremes(v: FloatArray, seg: IntArray, firsts: IntArray, centres: FloatArra
     low_first = np.abs(first - low) <= np.abs(high - first)
     pairs = np.where(low_first[:, None], np.stack((low, high), 1), np.stack((high, low), 1))
     starts = (np.concatenate(([0], gaps)) * 2).astype(np.intp)
-    return Runs(np.repeat(centres, 2), np.clip(pairs.ravel(), -LIMIT, LIMIT), starts)
+    return Runs(np.repeat(centres, 2), pairs.ravel(), starts)

@@ -7,9 +7,7 @@ import math
 import msgspec
 
 from .numbers import decimals_for, format_fixed, prefix_power, with_unit
-
-
-_LIMIT = 1e300
+from .reduce import LIMIT
 
 
 class Tick(msgspec.Struct, frozen=True):
@@ -56,7 +54,7 @@ def _tick_label(value: float, step: float) -> str:
 
 def _widen(lo: float, hi: float) -> tuple[float, float]:
     # Extremes are clamped so that hi - lo and the pixel mapping stay finite.
-    lo, hi = max(lo, -_LIMIT), min(hi, _LIMIT)
+    lo, hi = max(lo, -LIMIT), min(hi, LIMIT)
     if hi - lo > max(abs(lo), abs(hi)) * 1e-9 and hi - lo > 1e-200:
         return lo, hi
     # Flat data (or differences lost in float precision): a tenth of its size either side.
