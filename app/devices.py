@@ -23,7 +23,6 @@ from projections.devices import Device, Devices, Stream
 NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")  # stream names (and serials): safe in a path
 VISIBILITIES = ("public", "private")
 STREAM_TYPES = ("numeric", "alphanumeric")
-MAX_TEXT = 1000  # characters of one alphanumeric value
 
 
 def devices_view(rt: Runtime) -> Devices:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -26,7 +26,6 @@ from app.times import MAX_TIME, MIN_TIME
 
 MAX_VALUES = 10_000  # values per request, all streams together
 MAX_TEXT = 1000  # characters of one alphanumeric value
-UTC = timezone.utc
 
 
 # Only zoned times on the fast path: a naive one (UTC for us) would read as local time in
