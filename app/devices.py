@@ -19,6 +19,7 @@ from events import devices as ev
 from events import series as sev
 from events.base import Pending
 from projections.devices import Device, Devices, Stream
+from projections.series import Series
 
 NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,128}$")  # stream names (and serials): safe in a path
 VISIBILITIES = ("public", "private")
@@ -27,6 +28,10 @@ STREAM_TYPES = ("numeric", "alphanumeric")
 
 def devices_view(rt: Runtime) -> Devices:
     return rt["devices"]  # type: ignore[no-any-return]
+
+
+def series_view(rt: Runtime) -> Series:
+    return rt["series"]  # type: ignore[no-any-return]
 
 
 def check_name(name: str, field: str = "name") -> str:

@@ -39,6 +39,11 @@ def request_id(request: web.Request) -> str:
     return request.get(REQUEST_ID, "")
 
 
+def base_url(request: web.Request) -> str:
+    """The server's public base URL, for the links in bodies and Location headers."""
+    return request.app[CONFIG].base_url
+
+
 @dataclass(frozen=True)
 class Dialect:
     """One vendor API: which paths are its own, and how it words an error."""

@@ -11,13 +11,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from app import auth
+from app.devices import devices_view
 from app.http import runtime
 from app.m2x.errors import forbidden, not_found
-from projections.devices import Device, Devices
-
-
-def devices(request: web.Request) -> Devices:
-    return runtime(request)["devices"]  # type: ignore[no-any-return]
+from projections.devices import Device
 
 
 def principal(request: web.Request, scope: str) -> auth.Principal:
@@ -40,7 +37,7 @@ def device(request: web.Request, scope: str, stream: str | None = None) -> tuple
     """The principal and the device of the path (``{id}`` or ``serial/{serial}``)."""
     p = principal(request, scope)
     ref = request.match_info["device"]
-    view = devices(request)
+    view = devices_view(runtime(request))
     if ref.startswith("serial/"):
         found = view.by_serial_number(p.org_id, ref[len("serial/"):])
     else:

@@ -18,7 +18,8 @@ from app.charts import commands
 from app.charts.data import DEFAULT_LIMIT, sampling
 from app.charts.render import RenderParams, cache_for, check_params, default_now, etag_matches
 from app.errors import DomainError, Invalid, Malformed
-from app.http import CONFIG, int_from, json_response, read_body, request_id, runtime
+from app.devices import devices_view
+from app.http import base_url, int_from, json_response, read_body, request_id, runtime
 from app.m2x import access
 from app.m2x.errors import forbidden, not_found
 from app.m2x.routing import routes
@@ -26,7 +27,6 @@ from app.runtime import Runtime
 from app.times import parse_iso
 from events.charts import SeriesRef
 from projections.charts import Chart
-from projections.devices import Devices
 
 ID = "{id:[^/.]+}"
 DAY = 86400.0
@@ -37,10 +37,6 @@ def chart_json(base: str, c: Chart) -> dict[str, Any]:
     url = f"{base}/v2/charts/{c.uid}"
     return {"id": c.uid, "name": c.name, "series": [{"device": s.source, "stream": s.metric} for s in c.series],
             "url": url, "render": {"png": f"{url}.png", "svg": f"{url}.svg"}}
-
-
-def _base(request: web.Request) -> str:
-    return request.app[CONFIG].base_url
 
 
 def _any_chart(rt: Runtime, uid: str) -> Chart:
@@ -91,7 +87,7 @@ def _validate(rt: Runtime, org_id: int, body: dict[str, Any]) -> tuple[str, tupl
     if not isinstance(raw, list) or not raw:
         errors["series"] = ["not_present"]
     else:
-        devices: Devices = rt["devices"]
+        devices = devices_view(rt)
         for item in raw:
             if not isinstance(item, dict):
                 errors.setdefault("series", ["invalid"])
@@ -125,7 +121,7 @@ async def list_charts(request: web.Request) -> web.Response:
     charts = commands.charts_view(runtime(request)).of_org(p.org_id, "m2x")
     if device:
         charts = [c for c in charts if any(s.source == device for s in c.series)]
-    base = _base(request)
+    base = base_url(request)
     return json_response({"charts": [chart_json(base, c) for c in charts]})
 
 
@@ -137,7 +133,7 @@ async def create_chart(request: web.Request) -> web.Response:
     name, series = _validate(rt, p.org_id, await _body(request))
     chart = await commands.create_chart(rt, p.org_id, name=name, series=series, origin="m2x", actor=p.actor,
                                         request_id=request_id(request))
-    body = chart_json(_base(request), chart)
+    body = chart_json(base_url(request), chart)
     return json_response(body, status=201, headers={"Location": body["url"]})
 
 
@@ -145,7 +141,7 @@ async def create_chart(request: web.Request) -> web.Response:
 async def view_chart(request: web.Request) -> web.Response:
     """A chart's details. Public: no API key needed."""
     chart = _public_chart(runtime(request), request.match_info["id"])
-    return json_response(chart_json(_base(request), chart))
+    return json_response(chart_json(base_url(request), chart))
 
 
 @routes.put(f"/v2/charts/{ID}")

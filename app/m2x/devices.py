@@ -10,7 +10,7 @@ from aiohttp import web
 
 from app import devices as commands
 from app.errors import Invalid
-from app.http import CONFIG, json_body, json_response, request_id, runtime
+from app.http import base_url, json_body, json_response, request_id, runtime
 from app.m2x import access
 from app.m2x.params import int_param
 from app.m2x.routing import DEVICE, routes
@@ -33,10 +33,6 @@ def _tags(raw: str | list[str] | None) -> list[str]:
     return [t.strip() for t in items if t.strip()]
 
 
-def _base(request: web.Request) -> str:
-    return request.app[CONFIG].base_url
-
-
 def _who(request: web.Request, actor: str) -> dict[str, str]:
     return {"actor": actor, "request_id": request_id(request)}
 
@@ -54,8 +50,8 @@ async def create_device(request: web.Request) -> web.Response:
         visibility=b.visibility if isinstance(b.visibility, str) else "private",
         serial=b.serial if isinstance(b.serial, str) else None,
         tags=_tags(b.tags) if not isinstance(b.tags, msgspec.UnsetType) else [], **_who(request, p.actor))
-    url = device_url(_base(request), device.id)
-    return json_response({**device_json(_base(request), device), "key": raw}, status=201, headers={"Location": url})
+    url = device_url(base_url(request), device.id)
+    return json_response({**device_json(base_url(request), device), "key": raw}, status=201, headers={"Location": url})
 
 
 _SORTS = {"name": lambda d: (d.name.lower(), d.created_at, d.id), "created": lambda d: (d.created_at, d.id),
@@ -88,10 +84,10 @@ async def list_devices(request: web.Request) -> web.Response:
     direction = q.get("dir", "desc")
     if direction not in ("asc", "desc"):
         raise Invalid("dir must be asc or desc", field="dir", reason="invalid")
-    found = sorted((d for d in access.devices(request).of_org(p.org_id) if _matches(d, q)), key=_SORTS[sort],
+    found = sorted((d for d in commands.devices_view(runtime(request)).of_org(p.org_id) if _matches(d, q)), key=_SORTS[sort],
                    reverse=direction == "desc")
     chunk = found[(page - 1) * limit: page * limit]
-    base = _base(request)
+    base = base_url(request)
     return json_response({"devices": [device_json(base, d) for d in chunk], "total": len(found),
                           "pages": math.ceil(len(found) / limit), "limit": limit, "current_page": page})
 
@@ -100,7 +96,7 @@ async def list_devices(request: web.Request) -> web.Response:
 async def get_device(request: web.Request) -> web.Response:
     """View a device's details (by id or `serial/{serial}`); a device key may view its own device."""
     _, device = access.device(request, "data:read")
-    return json_response(device_json(_base(request), device))
+    return json_response(device_json(base_url(request), device))
 
 
 @routes.put(DEVICE)

@@ -15,7 +15,8 @@ import msgspec
 from aiohttp import web
 
 from app import accounts
-from app.http import CONFIG, json_body, json_response, request_id, runtime
+from app.devices import devices_view
+from app.http import base_url, json_body, json_response, request_id, runtime
 from app.m2x import access
 from app.m2x.errors import invalid, not_found
 from app.m2x.routing import routes
@@ -54,10 +55,6 @@ def _is_primary(acc: Accounts, key: ApiKey) -> bool:
     return bool(peers) and min(peers) == key.id
 
 
-def _base(request: web.Request) -> str:
-    return request.app[CONFIG].base_url
-
-
 @routes.get("/v2/keys")
 async def list_keys(request: web.Request) -> web.Response:
     """List the account's keys (secrets masked), or a device's with `?device={id}`."""
@@ -65,7 +62,7 @@ async def list_keys(request: web.Request) -> web.Response:
     device = request.query.get("device")
     keys = [k for k in sorted(_accounts(request).state.keys.values(), key=lambda k: k.id)
             if k.org_id == p.org_id and k.enabled and (device is None or k.device == device)]
-    return json_response({"keys": [key_json(_base(request), k, None) for k in keys]})
+    return json_response({"keys": [key_json(base_url(request), k, None) for k in keys]})
 
 
 @routes.post("/v2/keys")
@@ -80,7 +77,7 @@ async def create_key(request: web.Request) -> web.Response:
     if b.stream is not None and b.device is None:
         raise invalid("device", "not_present", "a stream key needs its device")
     if b.device is not None:
-        device = access.devices(request).device(b.device)
+        device = devices_view(runtime(request)).device(b.device)
         if device is None or device.org_id != p.org_id:
             raise invalid("device", "not_found", "no such device in this account")
     # a key never grants more than the key that makes it holds
@@ -89,8 +86,8 @@ async def create_key(request: web.Request) -> web.Response:
     key, raw = await accounts.create_key(runtime(request), p.user_id, scopes=scopes, name=b.name, device=b.device,
                                          stream=b.stream, methods=sorted(set(perms)), actor=p.actor,
                                          request_id=request_id(request))
-    return json_response(key_json(_base(request), key, raw), status=201,
-                         headers={"Location": f"{_base(request)}/v2/keys/{raw}"})
+    return json_response(key_json(base_url(request), key, raw), status=201,
+                         headers={"Location": f"{base_url(request)}/v2/keys/{raw}"})
 
 
 @routes.get("/v2/keys/{key}")
@@ -98,7 +95,7 @@ async def get_key(request: web.Request) -> web.Response:
     """View a key, addressed by the key itself or by its `id` from the listing."""
     p = access.master(request, "data:read")
     key, raw = _find(request, p.org_id)
-    return json_response(key_json(_base(request), key, raw))
+    return json_response(key_json(base_url(request), key, raw))
 
 
 @routes.post("/v2/keys/{key}/regenerate")
@@ -107,7 +104,7 @@ async def regenerate_key(request: web.Request) -> web.Response:
     p = access.master(request, "data:write")
     key, _ = _find(request, p.org_id)
     key, raw = await accounts.regenerate_key(runtime(request), key.id, actor=p.actor, request_id=request_id(request))
-    return json_response(key_json(_base(request), key, raw))
+    return json_response(key_json(base_url(request), key, raw))
 
 
 @routes.delete("/v2/keys/{key}")

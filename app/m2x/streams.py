@@ -7,11 +7,10 @@ import msgspec
 from aiohttp import web
 
 from app import devices as commands
-from app.http import CONFIG, json_body, json_response, request_id, runtime
+from app.http import base_url, json_body, json_response, request_id, runtime
 from app.m2x import access
 from app.m2x.routing import DEVICE, STREAM, routes
 from app.m2x.shapes import stream_json
-from projections.series import Series
 
 
 class Unit(msgspec.Struct):
@@ -25,15 +24,11 @@ class StreamIn(msgspec.Struct):
     display_name: str | None = None
 
 
-def _series(request: web.Request) -> Series:
-    return runtime(request)["series"]  # type: ignore[no-any-return]
-
-
 @routes.get(DEVICE + "/streams")
 async def list_streams(request: web.Request) -> web.Response:
     """List a device's data streams, each with its latest value."""
     p, device = access.device(request, "data:read")
-    base, series = request.app[CONFIG].base_url, _series(request)
+    base, series = base_url(request), commands.series_view(runtime(request))
     streams = [s for name, s in sorted(device.streams.items()) if p.key.master or not p.key.stream or p.key.stream == name]
     return json_response({"streams": [stream_json(base, device, s, series) for s in streams]})
 
@@ -46,13 +41,13 @@ async def put_stream(request: web.Request) -> web.Response:
     name = request.match_info["stream"]
     p, device = access.device(request, "data:write", name)
     b = await json_body(request, StreamIn)
-    series = _series(request)
+    series = commands.series_view(runtime(request))
     existed = name in device.streams
     event = commands.stream_event(device, name, type_=b.type, unit_label=b.unit.label if b.unit else None,
                                   unit_symbol=b.unit.symbol if b.unit else None, display_name=b.display_name,
                                   has_points=existed and series.count(device.org_id, device.id, name) > 0)
     stream = await commands.upsert_stream(runtime(request), device, event, actor=p.actor, request_id=request_id(request))
-    body = stream_json(request.app[CONFIG].base_url, device, stream, series)
+    body = stream_json(base_url(request), device, stream, series)
     return json_response(body, status=200 if existed else 201,
                          headers=None if existed else {"Location": body["url"]})
 
@@ -63,7 +58,7 @@ async def get_stream(request: web.Request) -> web.Response:
     name = request.match_info["stream"]
     _, device = access.device(request, "data:read", name)
     stream = commands.find_stream(device, name)
-    return json_response(stream_json(request.app[CONFIG].base_url, device, stream, _series(request)))
+    return json_response(stream_json(base_url(request), device, stream, commands.series_view(runtime(request))))
 
 
 @routes.delete(STREAM)

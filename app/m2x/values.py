@@ -27,10 +27,6 @@ MAX_LIMIT = 10_000  # values or buckets per read
 SAMPLING_TYPES = ("nth", "min", "max", "count", "avg", "sum", "stddev")
 
 
-def _series(request: web.Request) -> Series:
-    return runtime(request)["series"]  # type: ignore[no-any-return]
-
-
 async def _store(request: web.Request, p: Principal, device: Device, raws: list[ingest.Raw], *,
                  create_streams: bool) -> web.Response:
     """Check the whole batch, then append it as one event; 202 ``{"status": "accepted"}``."""
@@ -142,7 +138,7 @@ async def list_values(request: web.Request) -> web.Response:
     q = await params(request)
     start, end, lo, hi = _window(q)
     limit = int_param(q, "limit", 100, lo=1, hi=MAX_LIMIT)
-    series = _series(request)
+    series = commands.series_view(runtime(request))
     values: list[dict[str, Any]]
     if stream.type == "numeric":
         t, v = _filtered(series, device, name, q, lo, hi)
@@ -204,7 +200,7 @@ async def sampling(request: web.Request) -> web.Response:
     interval = _interval(q, kind)
     start, end, lo, hi = _window(q)
     limit = int_param(q, "limit", 100, lo=1, hi=MAX_LIMIT)
-    series = _series(request)
+    series = commands.series_view(runtime(request))
     if kind == "nth":
         t, v = _filtered(series, device, name, q, lo, hi)
         t, v = t[::int(interval)], v[::int(interval)]
@@ -227,7 +223,7 @@ async def stats(request: web.Request) -> web.Response:
     _numeric_stream(device, name)
     q = await params(request)
     start, end, lo, hi = _window(q)
-    _, v = _filtered(_series(request), device, name, q, lo, hi)
+    _, v = _filtered(commands.series_view(runtime(request)), device, name, q, lo, hi)
     body: dict[str, float | None]
     if len(v):
         body = {"count": float(len(v)), "min": float(v.min()), "max": float(v.max()), "avg": float(v.mean()),
