@@ -93,8 +93,9 @@ def _sources(view: Series, org_id: int, ref: SeriesRef, metric: str) -> list[str
     return [src for src, m in view.series_keys(org_id) if m == metric and fnmatch.fnmatchcase(src, pattern)]
 
 
-def _label(rt: Runtime, chart: Chart, ref: SeriesRef) -> tuple[str, str]:
-    """(legend name, unit) of a series: Librato's own names, or M2X's stream and device names."""
+def _label(rt: Runtime, chart: Chart, ref: SeriesRef, several_sources: bool) -> tuple[str, str]:
+    """(legend name, unit) of a series: Librato's own names, or M2X's stream and device names
+    (prefixed with the device's when the chart plots ``several_sources``)."""
     if ref.name:
         return ref.name, ref.units_short or ""
     devices = _view(rt, "devices")
@@ -103,7 +104,7 @@ def _label(rt: Runtime, chart: Chart, ref: SeriesRef) -> tuple[str, str]:
         return ref.composite or ref.metric, ref.units_short or ""
     stream = device.streams.get(ref.metric)
     name = (stream.display_name if stream is not None and stream.display_name else None) or ref.metric
-    if len({s.source for s in chart.series}) > 1:
+    if several_sources:
         name = f"{device.name}: {name}"
     return name, (stream.unit_symbol or "") if stream is not None else ""
 
@@ -120,8 +121,9 @@ def chart_series(rt: Runtime, chart: Chart, start: float, end: float, s: Samplin
     """What the chart plots over start..end, one SeriesData per drawn line (at most MAX_PLOTTED)."""
     view: Series | None = _view(rt, "series")
     out: list[SeriesData] = []
+    several_sources = len({s.source for s in chart.series}) > 1
     for ref in chart.series:
-        name, unit = _label(rt, chart, ref)
+        name, unit = _label(rt, chart, ref, several_sources)
         if view is None or ref.composite is not None:
             out.append(SeriesData(name, _EMPTY, _EMPTY, unit, ref.color))
             continue

@@ -58,15 +58,15 @@ _SORTS = {"name": lambda d: (d.name.lower(), d.created_at, d.id), "created": lam
           "last_activity": lambda d: (d.last_activity, d.id), "updated": lambda d: (d.updated_at, d.id)}
 
 
-def _matches(d: Device, q: dict[str, str]) -> bool:
+def _matches(d: Device, q: dict[str, str], tags: list[str]) -> bool:
+    """The device passes the listing's filters (``tags``: the ``tags`` filter, parsed)."""
     if (text := q.get("q")) and text.lower() not in (d.name + " " + d.description).lower():
         return False
     if (vis := q.get("visibility")) and d.visibility != vis:
         return False
     if (serial := q.get("serial")) and d.serial != serial:
         return False
-    wanted = _tags(q.get("tags"))
-    return all(t in d.tags for t in wanted)
+    return all(t in d.tags for t in tags)
 
 
 @routes.get("/v2/devices")
@@ -84,8 +84,9 @@ async def list_devices(request: web.Request) -> web.Response:
     direction = q.get("dir", "desc")
     if direction not in ("asc", "desc"):
         raise Invalid("dir must be asc or desc", field="dir", reason="invalid")
-    found = sorted((d for d in commands.devices_view(runtime(request)).of_org(p.org_id) if _matches(d, q)), key=_SORTS[sort],
-                   reverse=direction == "desc")
+    tags = _tags(q.get("tags"))
+    found = sorted((d for d in commands.devices_view(runtime(request)).of_org(p.org_id) if _matches(d, q, tags)),
+                   key=_SORTS[sort], reverse=direction == "desc")
     chunk = found[(page - 1) * limit: page * limit]
     base = base_url(request)
     return json_response({"devices": [device_json(base, d) for d in chunk], "total": len(found),
