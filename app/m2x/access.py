@@ -26,10 +26,14 @@ def principal(request: web.Request, scope: str) -> auth.Principal:
     return p
 
 
-def master(request: web.Request, scope: str) -> auth.Principal:
-    p = principal(request, scope)
+def _need_master(p: auth.Principal) -> None:
     if not p.key.master:
         raise forbidden("this operation needs a master key")
+
+
+def master(request: web.Request, scope: str) -> auth.Principal:
+    p = principal(request, scope)
+    _need_master(p)
     return p
 
 
@@ -54,13 +58,17 @@ def device(request: web.Request, scope: str, stream: str | None = None) -> tuple
     return p, found
 
 
+def may_use_stream(p: auth.Principal, stream: str) -> bool:
+    """A master key, or a device key not limited to another stream."""
+    return p.key.master or not p.key.stream or p.key.stream == stream
+
+
 def allow_stream(p: auth.Principal, stream: str) -> None:
-    if not p.key.master and p.key.stream and p.key.stream != stream:
+    if not may_use_stream(p, stream):
         raise forbidden("this device key is for another stream")
 
 
 def master_device(request: web.Request, scope: str) -> tuple[auth.Principal, Device]:
     p, found = device(request, scope)
-    if not p.key.master:
-        raise forbidden("this operation needs a master key")
+    _need_master(p)
     return p, found

@@ -29,7 +29,7 @@ async def list_streams(request: web.Request) -> web.Response:
     """List a device's data streams, each with its latest value."""
     p, device = access.device(request, "data:read")
     base, series = base_url(request), commands.series_view(runtime(request))
-    streams = [s for name, s in sorted(device.streams.items()) if p.key.master or not p.key.stream or p.key.stream == name]
+    streams = [s for name, s in sorted(device.streams.items()) if access.may_use_stream(p, name)]
     return json_response({"streams": [stream_json(base, device, s, series) for s in streams]})
 
 
