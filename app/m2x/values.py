@@ -4,6 +4,7 @@ batch stores nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -52,14 +53,21 @@ async def _store(request: web.Request, p: Principal, device: Device, raws: list[
     return json_response(ACCEPTED, status=202)
 
 
+async def _write(request: web.Request, decode: Callable[[bytes, float], list[ingest.Raw]],
+                 stream: str | None = None) -> web.Response:
+    """A write to the stream ``stream`` (created if needed), or to the device's existing streams
+    when None: the key checked, the body decoded whole (server time for missing timestamps), stored."""
+    p, device = access.device(request, "data:write", stream)
+    raws = decode(await read_body(request), runtime(request).now())
+    return await _store(request, p, device, raws, create_streams=stream is not None)
+
+
 @routes.put(STREAM + "/value")
 async def put_value(request: web.Request) -> web.Response:
     """Write one value `{"value", "timestamp"?}` (server time by default); creates the stream if
     needed (numeric for a number, else alphanumeric); 202."""
     name = request.match_info["stream"]
-    p, device = access.device(request, "data:write", name)
-    raws = ingest.one_value(await read_body(request), name, runtime(request).now())
-    return await _store(request, p, device, raws, create_streams=True)
+    return await _write(request, lambda body, now: ingest.one_value(body, name, now), name)
 
 
 @routes.post(STREAM + "/values")
@@ -67,27 +75,21 @@ async def post_values(request: web.Request) -> web.Response:
     """Write values `{"values": [{"timestamp", "value"}, …]}` (timestamps required, at most 10,000);
     creates the stream if needed; 202. Accepted or refused whole."""
     name = request.match_info["stream"]
-    p, device = access.device(request, "data:write", name)
-    raws = ingest.many_values(await read_body(request), name, runtime(request).now())
-    return await _store(request, p, device, raws, create_streams=True)
+    return await _write(request, lambda body, now: ingest.many_values(body, name, now), name)
 
 
 @routes.post(DEVICE + "/updates")
 async def post_device_updates(request: web.Request) -> web.Response:
     """Write values to several existing streams: `{"values": {stream: [{"timestamp", "value"}, …]}}`
     (at most 10,000 values in all; `location` is accepted and ignored); 202."""
-    p, device = access.device(request, "data:write")
-    raws = ingest.device_updates(await read_body(request), runtime(request).now())
-    return await _store(request, p, device, raws, create_streams=False)
+    return await _write(request, ingest.device_updates)
 
 
 @routes.post(DEVICE + "/update")
 async def post_device_update(request: web.Request) -> web.Response:
     """Write one value to each of several existing streams at one time:
     `{"timestamp"?, "values": {stream: value}}`; 202."""
-    p, device = access.device(request, "data:write")
-    raws = ingest.device_update(await read_body(request), runtime(request).now())
-    return await _store(request, p, device, raws, create_streams=False)
+    return await _write(request, ingest.device_update)
 
 
 # -- reading --------------------------------------------------------------------------------
