@@ -482,7 +482,8 @@ class SqliteEventStore:
         if flt.until_us is not None:
             last = await self._first_at(flt.until_us) - 1
             up_to = last if up_to is None else min(up_to, last)
-        where, args = ["position > ?"], [after]
+        where: list[str] = ["position > ?"]
+        args: list[Any] = [after]
         for column, op, value in (
             ("stream", "=", flt.stream), ("actor", "=", flt.actor), ("type", "=", flt.type), ("position", "<=", up_to),
         ):

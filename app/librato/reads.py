@@ -8,7 +8,7 @@ A rolled-up row of a gauge is exact over summaries: ``count`` and ``sum`` add up
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -121,20 +121,16 @@ def series_rows(t: np.ndarray, v: np.ndarray, stats: Mapping[float, Stat], w: Wi
     return limit(rows(t, v, stats, w.resolution), w)
 
 
-def merged(parts: list[tuple[np.ndarray, np.ndarray, Mapping[float, Stat]]]) -> tuple[np.ndarray, ...]:
+def merged(parts: Sequence[tuple[np.ndarray, np.ndarray, Mapping[float, Stat]]]) -> tuple[np.ndarray, ...]:
     """Several series as one (``summarize_sources``): times sorted, per point count/sum/min/max."""
     if not parts:
         return (np.empty(0),) * 5
-    ts, cs, ss, ls, hs = [], [], [], [], []
-    for t, v, stats in parts:
-        c, s, lo, hi = stat_arrays(t, v, stats)
-        ts.append(t), cs.append(c), ss.append(s), ls.append(lo), hs.append(hi)
-    t = np.concatenate(ts)
-    order = np.argsort(t, kind="stable")
-    return tuple(a[order] for a in (t, np.concatenate(cs), np.concatenate(ss), np.concatenate(ls), np.concatenate(hs)))
+    columns = [np.concatenate(c) for c in zip(*((t, *stat_arrays(t, v, stats)) for t, v, stats in parts))]
+    order = np.argsort(columns[0], kind="stable")
+    return tuple(c[order] for c in columns)
 
 
-def summarized(parts: list[tuple[np.ndarray, np.ndarray, Mapping[float, Stat]]], resolution: int) -> list[dict[str, Any]]:
+def summarized(parts: Sequence[tuple[np.ndarray, np.ndarray, Mapping[float, Stat]]], resolution: int) -> list[dict[str, Any]]:
     """The ``all`` pseudo-source: every selected source's points rolled up together."""
     t, c, s, lo, hi = merged(parts)
     if len(t) == 0:
