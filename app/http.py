@@ -150,6 +150,17 @@ async def read_body(request: web.Request) -> bytes:
         raise TooLarge(f"the request body is larger than {request.app[CONFIG].max_body_bytes} bytes") from None
 
 
+def parse_json(body: bytes) -> dict[str, Any]:
+    """A JSON object body, or Malformed (400 in each dialect's shape)."""
+    try:
+        data = msgspec.json.decode(body)
+    except msgspec.DecodeError as exc:
+        raise Malformed(f"the body is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise Malformed("the JSON body must be an object")
+    return data
+
+
 def decode_json(body: bytes, type_: type[T]) -> T:
     """Decode into a typed value; a syntax error is Malformed, a wrong field is Invalid."""
     try:

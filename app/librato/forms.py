@@ -20,15 +20,13 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
-import msgspec
 from aiohttp import web
 
 from app.errors import Invalid, Malformed, UnsupportedMediaType
-from app.http import is_json, read_body
+from app.http import is_json, parse_json, read_body
 
 MAX_DEPTH = 32
 _BRACKET = re.compile(r"\[([^\[\]]*)\]")
-_json = msgspec.json.Decoder()
 
 
 def split_key(name: str) -> tuple[str, list[str]]:
@@ -96,16 +94,6 @@ def parse_form(body: bytes) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise Malformed("the form body is not UTF-8") from None
     return parse_pairs(pairs)
-
-
-def parse_json(body: bytes) -> dict[str, Any]:
-    try:
-        data = _json.decode(body)
-    except msgspec.DecodeError as exc:
-        raise Malformed(f"the body is not valid JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise Malformed("the JSON body must be an object")
-    return data
 
 
 def query_params(request: web.Request) -> dict[str, Any]:

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 from aiohttp import web
 
 from app.accounts import live_org
 from app.charts import commands
 from app.charts.data import DEFAULT_LIMIT, sampling
 from app.charts.render import RenderParams, cache_for, check_params, default_now, etag_matches
-from app.errors import DomainError, Invalid, Malformed
+from app.errors import DomainError, Invalid
 from app.devices import devices_view
-from app.http import base_url, int_from, json_response, read_body, request_id, runtime
+from app.http import base_url, int_from, json_response, parse_json, read_body, request_id, runtime
 from app.m2x import access
 from app.m2x.errors import forbidden, not_found
 from app.m2x.routing import routes
@@ -30,7 +29,6 @@ from projections.charts import Chart
 
 ID = "{id:[^/.]+}"
 DAY = 86400.0
-_json = msgspec.json.Decoder()
 
 
 def chart_json(base: str, c: Chart) -> dict[str, Any]:
@@ -64,15 +62,7 @@ def _own_chart(rt: Runtime, org_id: int, uid: str) -> Chart:
 
 async def _body(request: web.Request) -> dict[str, Any]:
     raw = await read_body(request)
-    if not raw.strip():
-        return {}
-    try:
-        data = _json.decode(raw)
-    except msgspec.DecodeError as exc:
-        raise Malformed(f"the body is not valid JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise Malformed("the JSON body must be an object")
-    return data
+    return parse_json(raw) if raw.strip() else {}
 
 
 def _validate(rt: Runtime, org_id: int, body: dict[str, Any]) -> tuple[str, tuple[SeriesRef, ...]]:
