@@ -375,11 +375,15 @@ class Series:
 
     # alphanumeric series
 
-    def text_window(self, org_id: int, source: str, metric: str, start: float, end: float) -> tuple[np.ndarray, list[str]]:
+    def text_window(self, org_id: int, source: str, metric: str, start: float, end: float,
+                    newest: int | None = None) -> tuple[np.ndarray, list[str]]:
+        """Times and strings with ``start <= t <= end``; only the ``newest`` of them if given."""
         text = self._texts.get((org_id, source, metric))
         if text is None:
             return np.empty(0, _F8), []
         lo, hi = _bounds(text.numeric.times, start, end)
+        if newest is not None:
+            lo = max(lo, hi - newest)
         return text.numeric.t[lo:hi].copy(), text.strings(lo, hi)
 
     def latest_text(self, org_id: int, source: str, metric: str) -> tuple[float, str] | None:

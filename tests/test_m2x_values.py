@@ -62,6 +62,8 @@ async def test_alphanumeric_values_and_numeric_strings(client, dev):
     assert r.status == 202
     body = await (await client.get(f"{dev['base']}/state/values", headers=m2x(dev["key"]))).json()
     assert [v["value"] for v in body["values"]] == ["3", "on"]
+    body = await (await client.get(f"{dev['base']}/state/values?limit=1", headers=m2x(dev["key"]))).json()
+    assert [v["value"] for v in body["values"]] == ["3"]  # the newest
     r = await post(client, dev, "temp", [(1, "12.5")])  # a numeric string on a numeric stream reads as a number
     assert r.status == 202
     s = await (await client.get(f"{dev['base']}/state", headers=m2x(dev["key"]))).json()

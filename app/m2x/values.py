@@ -147,8 +147,8 @@ async def list_values(request: web.Request) -> web.Response:
         t, v = t[-limit:][::-1].tolist(), v[-limit:][::-1].tolist()
         values = [{"timestamp": iso(a), "value": b} for a, b in zip(t, v)]
     else:
-        tt, texts = series.text_window(device.org_id, device.id, name, lo, hi)
-        values = [{"timestamp": iso(a), "value": b} for a, b in zip(tt[-limit:][::-1].tolist(), texts[-limit:][::-1])]
+        tt, texts = series.text_window(device.org_id, device.id, name, lo, hi, newest=limit)
+        values = [{"timestamp": iso(a), "value": b} for a, b in zip(tt[::-1].tolist(), texts[::-1])]
     return json_response(_echo({"values": values, "limit": limit}, start, end, runtime(request).now()))
 
 
