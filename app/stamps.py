@@ -1,0 +1,148 @@
+"""Many RFC 3339 timestamps to epoch seconds at once, vectorised with numpy.
+
+Ingest batches carry up to 10,000 timestamps, nearly always in one layout
+(``2024-05-01T10:00:00.000Z`` from JavaScript, ``…00.000000Z`` from the M2X python client).
+Turning them one by one into ``datetime``s and then ``.timestamp()`` costs about 0.2 µs each,
+more than decoding the JSON around them. Here the strings are joined into one byte matrix (a
+row per timestamp), checked column by column against the layout of the first one, and turned
+into microseconds since the epoch with one matrix product and two table look-ups.
+
+:func:`epoch_seconds` answers only what it is sure of: every string in the first one's layout,
+every field in range, every time in 1970..2199. For anything else it answers None and the
+caller parses one by one, with the errors that name the field. Where it answers, the result is
+exactly ``datetime.fromisoformat(s).timestamp()``: the same microseconds, divided by 10**6 in
+one correctly rounded step.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+
+from app.times import MAX_TIME, MIN_TIME
+
+# the years the tables cover: 1970..2199 and one more each side, which a zone offset can reach
+# (1969-12-31T23:30:00-01:00 is in 1970); the range is checked on the result
+FIRST_YEAR, LAST_YEAR = 1969, 2200
+_US = 1_000_000
+_DAY_US = 86_400 * _US
+
+# Months keyed year * 100 + month, from January of FIRST_YEAR: the microsecond at which the
+# day before the 1st begins (so that adding day-of-month days lands on the right day), and the
+# number of days. Keys of no month (month 00 or 13..99) have 0 days, which no day passes.
+_KEY0 = FIRST_YEAR * 100 + 1
+_KEYS = (LAST_YEAR - FIRST_YEAR + 1) * 100
+
+
+def _month_tables() -> tuple[np.ndarray, np.ndarray]:
+    start = np.zeros(_KEYS, np.float64)
+    days = np.zeros(_KEYS, np.float64)
+    day = (date(FIRST_YEAR, 1, 1) - date(1970, 1, 1)).days  # since the epoch, at the 1st of the month
+    for year in range(FIRST_YEAR, LAST_YEAR + 1):
+        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+        for month, n in enumerate((31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31), 1):
+            key = year * 100 + month - _KEY0
+            start[key], days[key] = (day - 1) * _DAY_US, n
+            day += n
+    return start, days
+
+
+_MONTH_START, _MONTH_DAYS = _month_tables()
+
+
+class _Layout:
+    """How to read one layout: per column, the lowest byte allowed and the span above it (a digit
+    column allows 0..9, or fewer for a tens digit; a literal column exactly its character), and
+    the weights that turn the digit columns into (year*100+month, day, hour, microseconds)."""
+
+    __slots__ = ("lo", "span", "weights", "offset")
+
+    def __init__(self, s: str, frac: int, zone: int | None) -> None:
+        n = len(s)
+        self.lo = np.frombuffer(s.encode("ascii"), np.uint8).copy()
+        self.span = np.zeros(n, np.uint8)
+        self.weights = np.zeros((n, 4), np.float64)
+
+        def digits(column: int, first: int, count: int, scale: int, tens_max: int = 9) -> None:
+            for i in range(count):
+                self.lo[first + i], self.span[first + i] = ord("0"), tens_max if i == 0 else 9
+                self.weights[first + i, column] = scale * 10 ** (count - 1 - i)
+
+        digits(0, 0, 4, 100)  # year, into year * 100 + month
+        digits(0, 5, 2, 1, 1)  # month
+        digits(1, 8, 2, 1, 3)  # day
+        digits(2, 11, 2, 1, 2)  # hour (24..29 are refused by value)
+        digits(3, 8, 2, _DAY_US, 3)  # microseconds: days ...
+        digits(3, 11, 2, 3600 * _US, 2)
+        digits(3, 14, 2, 60 * _US, 5)
+        digits(3, 17, 2, _US, 5)
+        if frac:
+            digits(3, 20, frac, 10 ** (6 - frac))
+        if zone is not None:  # the offset is subtracted: +01:00 is an hour earlier in UTC
+            sign = -1 if s[zone] == "+" else 1
+            digits(3, zone + 1, 2, sign * 3600 * _US, 1)  # offsets up to 19:59 (20..23: one by one)
+            digits(3, zone + 4, 2, sign * 60 * _US, 5)
+        # the product runs on the raw bytes; this removes what the "0" (48) of each digit adds
+        self.offset = (self.weights * ord("0")).sum(axis=0)
+
+
+_LAYOUTS: dict[str, _Layout] = {}  # by shape: at most a few dozen
+_SHAPE = str.maketrans("0123456789", "9999999999")
+
+
+def _layout(s: str) -> _Layout | None:
+    """The layout of ``s`` (cached by its shape), or None for anything but
+    ``YYYY-MM-DD[T t]HH:MM:SS[.f{1,6}](Z|z|±HH:MM)``."""
+    if not (20 <= len(s) <= 32 and s.isascii()):
+        return None
+    zone: int | None
+    if s[-1] in "Zz":
+        zone, end = None, len(s) - 1
+    elif len(s) >= 25 and s[-6] in "+-" and s[-3] == ":":
+        zone, end = len(s) - 6, len(s) - 6
+    else:
+        return None
+    frac = end - 20  # digits after the "."
+    if end == 19:
+        frac = 0
+    elif not (1 <= frac <= 6 and s[19] == "."):
+        return None
+    if s[4] != "-" or s[7] != "-" or s[10] not in "Tt " or s[13] != ":" or s[16] != ":":
+        return None
+    shape = s.translate(_SHAPE)
+    if shape not in _LAYOUTS:
+        _LAYOUTS[shape] = _Layout(s, frac, zone)
+    return _LAYOUTS[shape]
+
+
+def epoch_seconds(stamps: list[str]) -> np.ndarray | None:
+    """The epoch seconds of every timestamp, or None when any is not certainly valid in the
+    first one's layout and within 1970..2199 (the caller then parses them one by one)."""
+    if not stamps or not isinstance(stamps[0], str):
+        return None
+    layout = _layout(stamps[0])
+    if layout is None:
+        return None
+    n, width = len(stamps), len(layout.lo)
+    try:
+        joined = "".join(stamps).encode("ascii")
+    except (TypeError, UnicodeEncodeError):
+        return None
+    if len(joined) != n * width:  # some other length somewhere
+        return None
+    rows = np.frombuffer(joined, np.uint8).reshape(n, width)
+    if not bool(((rows - layout.lo) <= layout.span).all()):  # uint8: below lo wraps round, above
+        return None
+    fields = rows.astype(np.float64) @ layout.weights - layout.offset  # exact: integers < 2**53
+    key = fields[:, 0].astype(np.intp) - _KEY0
+    if key.min() < 0 or key.max() >= _KEYS:
+        return None
+    day = fields[:, 1]
+    if not bool(((day >= 1) & (day <= _MONTH_DAYS[key]) & (fields[:, 2] < 24)).all()):
+        return None
+    us = _MONTH_START[key] + fields[:, 3]
+    seconds = us / _US
+    if not (MIN_TIME <= seconds.min() and seconds.max() < MAX_TIME):
+        return None
+    return seconds

@@ -1,0 +1,122 @@
+"""app.stamps.epoch_seconds, the vectorised RFC 3339 parser of ingest batches, against the one-by-one
+parse it stands in for (msgspec's datetime, as the M2X fast path read timestamps before).
+
+Where it answers it must agree exactly, float for float; where it declines (None) the caller
+parses one by one, so declining is always safe, but it must not decline the plain layouts."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Annotated
+
+import msgspec
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.stamps import epoch_seconds
+from app.times import MAX_TIME, MIN_TIME, iso
+
+Zoned = Annotated[datetime, msgspec.Meta(tz=True)]
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def one_by_one(s: str) -> float | None:
+    """What the one-by-one path makes of a timestamp: its epoch seconds, or None (refused)."""
+    try:
+        t = msgspec.convert(s, Zoned).timestamp()
+    except msgspec.ValidationError:
+        return None
+    return t if MIN_TIME <= t < MAX_TIME else None
+
+
+# a layout: separator, digits of the fraction, zone ("Z", "z" or an offset in minutes)
+layouts = st.tuples(st.sampled_from("Tt "), st.integers(0, 6),
+                    st.one_of(st.sampled_from(["Z", "z"]), st.integers(-19 * 60 - 59, 19 * 60 + 59)))
+# around the whole range, edges included: a little before 1970 and after 2199 too
+instants = st.integers(-3 * 86_400_000_000, 230 * 365 * 86_400_000_000)
+
+
+def spell(us: int, layout: tuple[str, int, str | int]) -> str:
+    sep, frac, zone = layout
+    offset = timedelta(minutes=0 if isinstance(zone, str) else zone)
+    local = (EPOCH + timedelta(microseconds=us)).astimezone(timezone(offset))
+    s = local.strftime("%Y-%m-%d") + sep + local.strftime("%H:%M:%S")
+    if frac:
+        s += "." + f"{local.microsecond:06d}"[:frac]
+    if isinstance(zone, str):
+        return s + zone
+    sign, minutes = ("-" if zone < 0 else "+"), abs(zone)
+    return s + f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(layouts, st.lists(instants, min_size=1, max_size=40))
+def test_one_layout_is_answered_exactly(layout, instants):
+    stamps = [spell(us, layout) for us in instants]
+    expected = [one_by_one(s) for s in stamps]
+    got = epoch_seconds(stamps)
+    if None in expected:  # something out of range: declined, the one-by-one path names it
+        assert got is None
+    else:
+        assert got is not None, stamps
+        assert got.tolist() == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(layouts, st.lists(instants, min_size=1, max_size=8), st.data())
+def test_a_changed_character_is_declined_or_read_the_same(layout, instants, data):
+    """Any one character replaced, anywhere: either declined, or read exactly as one by one."""
+    stamps = [spell(us, layout) for us in instants]
+    i = data.draw(st.integers(0, len(stamps) - 1))
+    j = data.draw(st.integers(0, len(stamps[i]) - 1))
+    c = data.draw(st.sampled_from("0123456789:-+.TZtz x/é"))
+    stamps[i] = stamps[i][:j] + c + stamps[i][j + 1:]
+    got = epoch_seconds(stamps)
+    if got is not None:
+        expected = [one_by_one(s) for s in stamps]
+        assert None not in expected, stamps
+        assert got.tolist() == expected
+
+
+def test_the_layouts_clients_send():
+    t0 = 1_714_557_600.0  # 2024-05-01T10:00:00Z
+    js = [iso(t0 + i * 0.001) for i in range(1000)]  # JavaScript's toISOString: milliseconds, Z
+    m2x = [s[:-1] + "000Z" for s in js]  # the m2x python client: microseconds, Z
+    offset = [s[:-1] + "+00:00" for s in js]  # Python's isoformat() with a fraction
+    for stamps in (js, m2x, offset):
+        got = epoch_seconds(stamps)
+        assert got is not None and got.tolist() == [one_by_one(s) for s in stamps]
+
+
+def test_declines_what_it_cannot_read_at_once():
+    ok = "2024-05-01T10:00:00.000Z"
+    for stamps in (
+        [],
+        [ok, "2024-05-01T10:00:00Z"],  # two lengths (isoformat() drops a zero fraction)
+        [ok, "2024-05-01T10:00:00.000z"],  # two layouts of one length
+        ["2024-02-30T10:00:00.000Z"],  # no such day
+        ["2023-02-29T10:00:00.000Z"],  # not a leap year
+        ["2024-05-01T24:00:00.000Z"],
+        ["2024-13-01T10:00:00.000Z"],
+        ["2024-00-01T10:00:00.000Z"],
+        ["2024-05-00T10:00:00.000Z"],
+        ["2024-05-01T10:60:00.000Z"],
+        ["2024-05-01T10:00:60.000Z"],  # no leap seconds, as datetime
+        ["1969-12-31T23:59:59.999Z"],
+        ["2200-01-01T00:00:00.000Z"],
+        ["1970-01-01T00:30:00+01:00"],  # 1969 in UTC
+        ["2024-05-01T10:00:00.0000000Z"],  # more than microseconds: msgspec rounds, one by one
+        ["2024-05-01T10:00:00"],  # naive: UTC for the slow path, not here
+        ["2024-05-01T10:00:00+0100"],
+        ["2024-05-01T10:00:00+20:00"],  # offsets of 20 h and more are left to datetime
+        ["２０24-05-01T10:00:00.000Z"],  # not ASCII
+    ):
+        assert epoch_seconds(stamps) is None, stamps
+
+
+def test_leap_days_and_offsets():
+    stamps = ["2024-02-29T23:30:00-01:00", "2000-02-29T00:00:00+14:00", "2100-03-01T00:00:00+00:00"]
+    for s in stamps:
+        got = epoch_seconds([s])
+        assert got is not None and got.tolist() == [one_by_one(s)], s
+    assert epoch_seconds(["2100-02-29T00:00:00+00:00"]) is None  # 2100 is not a leap year
