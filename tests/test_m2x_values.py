@@ -270,3 +270,32 @@ async def test_a_bad_time_quoting_range_is_invalid_not_out_of_range(client, dev)
                          headers=m2x(dev["key"]))
     assert r.status == 422 and (await r.json())["errors"] == {"timestamp": ["invalid"]}
     assert await position(client) == before
+
+
+@pytest.mark.parametrize("bad,reason", [
+    ("2024-02-30T00:00:00.000Z", "invalid"),  # no such day, in the layout of the others
+    ("1969-12-31T23:59:59.999Z", "out_of_range"),
+    ("2024-01-01T00:00:00.000+24:00", "invalid"),
+    ("yesterday at noon", "invalid"),
+])
+async def test_long_lists_name_the_bad_timestamp(client, dev, bad, reason):
+    """Lists of 100 values and more are read all at once; a bad one among them is still named."""
+    values = [{"timestamp": ts(i), "value": float(i)} for i in range(150)]
+    values[123]["timestamp"] = bad
+    before = await position(client)
+    r = await client.post(f"{dev['base']}/temp/values", json={"values": values}, headers=m2x(dev["key"]))
+    assert r.status == 422 and (await r.json())["errors"] == {"values[123].timestamp": [reason]}
+    assert await position(client) == before
+
+
+async def test_long_lists_in_mixed_layouts(client, dev):
+    """Milliseconds and Z, microseconds and an offset, no fraction, a naive time (UTC), all in one
+    list of 200: every point lands at its instant."""
+    spellings = [lambda s: s, lambda s: s[:-1] + "000+00:00", lambda s: s[:19] + "Z", lambda s: s[:-1]]
+    values = [{"timestamp": spellings[i % 4](ts(i + (i % 2) * 0.25)), "value": float(i)} for i in range(200)]
+    r = await client.post(f"{dev['base']}/temp/values", json={"values": values}, headers=m2x(dev["key"]))
+    assert r.status == 202, await r.text()
+    body = await (await client.get(f"{dev['base']}/temp/values?limit=1000", headers=m2x(dev["key"]))).json()
+    expected = [ts(i + (i % 2) * 0.25) if i % 4 != 2 else ts(i)[:19] + ".000Z" for i in reversed(range(200))]
+    assert [v["timestamp"] for v in body["values"]] == expected
+    assert [v["value"] for v in body["values"]] == [float(i) for i in reversed(range(200))]
