@@ -28,6 +28,8 @@ from events.base import Envelope, Event, Recorded
 Key = tuple[int, str, str]
 FUNCTIONS = ("min", "max", "count", "avg", "sum", "stddev")
 _F8 = np.dtype("<f8")
+PENDING_BATCH = 64  # batches of at most this many points wait in lists (see _Numeric)
+PENDING_MOST = 1 << 16  # points of a series that may wait; 2 MB of Python floats
 
 
 def _empty() -> tuple[np.ndarray, np.ndarray]:
@@ -55,12 +57,15 @@ def last_write_wins(t: np.ndarray, v: Any) -> tuple[np.ndarray, Any]:
 class _Numeric:
     """One numeric series: ``t[:n]`` strictly ascending, ``v[:n]`` its values.
 
-    Small in-order batches (the common case: a few points newer than all held) wait in plain
-    lists and reach the arrays at the next read (``settle``): one numpy copy per read instead of
-    several numpy calls per event makes a replay of an ingest-heavy log an order faster.
+    Small batches (the common case of a replay: a few points each) wait in plain lists, as
+    written, unchecked, and reach the arrays at the next read (``settle``), all at once through
+    ``add``: one numpy pass per read instead of several numpy calls per event makes a replay of
+    an ingest-heavy log an order faster. ``add`` sorts stably and keeps the last of equal times,
+    so the order they wait in is the order they were written and the result is the same as
+    folding them one by one. At most PENDING_MOST points wait: beyond that they settle.
     """
 
-    __slots__ = ("t", "v", "n", "pt", "pv", "last")
+    __slots__ = ("t", "v", "n", "pt", "pv")
 
     def __init__(self, t: np.ndarray | None = None, v: np.ndarray | None = None) -> None:
         n = 0 if t is None else len(t)
@@ -71,7 +76,6 @@ class _Numeric:
         self.n = n
         self.pt: list[float] = []
         self.pv: list[float] = []
-        self.last = float(self.t[n - 1]) if n else -math.inf  # the newest time held, pending included
 
     @property
     def times(self) -> np.ndarray:
@@ -84,17 +88,15 @@ class _Numeric:
         return self.v[:self.n]
 
     def size(self) -> int:
-        return self.n + len(self.pt)
+        self.settle()
+        return self.n
 
     def settle(self) -> None:
         """Move the pending points into the arrays."""
-        k = len(self.pt)
-        if k:
-            self._reserve(self.n + k)
-            self.t[self.n:self.n + k] = self.pt
-            self.v[self.n:self.n + k] = self.pv
-            self.n += k
+        if self.pt:
+            pt, pv = self.pt, self.pv
             self.pt, self.pv = [], []
+            self.add(_floats(pt), _floats(pv))
 
     def _reserve(self, need: int) -> None:
         if need > len(self.t):
@@ -105,18 +107,13 @@ class _Numeric:
 
     def add_list(self, times: list[float], values: list[float]) -> None:
         """Add points given as lists (as events carry them)."""
-        if len(times) <= 64:  # a short run strictly newer than everything held waits in the lists
-            last = self.last
-            for t in times:
-                if not t > last:  # (NaN never gets here: ingest refuses it)
-                    break
-                last = t
-            else:
-                self.pt += times
-                self.pv += values
-                self.last = last
-                return
-        self.add(_floats(times), _floats(values))
+        if len(times) <= PENDING_BATCH:
+            self.pt += times
+            self.pv += values
+            if len(self.pt) > PENDING_MOST:
+                self.settle()
+        else:
+            self.add(_floats(times), _floats(values))
 
     def add(self, t: np.ndarray, v: np.ndarray) -> None:
         self.settle()
@@ -128,14 +125,12 @@ class _Numeric:
             self._reserve(n + k)
             self.t[n:n + k], self.v[n:n + k] = t, v
             self.n = n + k
-            self.last = float(self.t[self.n - 1])
             return
         lo = int(np.searchsorted(self.t[:n], t[0], "left"))
         mt, mv = last_write_wins(np.concatenate((self.t[lo:n], t)), np.concatenate((self.v[lo:n], v)))
         self._reserve(lo + len(mt))
         self.t[lo:lo + len(mt)], self.v[lo:lo + len(mt)] = mt, mv
         self.n = lo + len(mt)
-        self.last = float(self.t[self.n - 1])
 
     def delete(self, start: float, end: float) -> None:
         lo, hi = _bounds(self.times, start, end)
@@ -144,7 +139,6 @@ class _Numeric:
             self.t[lo:lo + rest] = self.t[hi:self.n]
             self.v[lo:lo + rest] = self.v[hi:self.n]
             self.n = lo + rest
-            self.last = float(self.t[self.n - 1]) if self.n else -math.inf
 
 
 class _Text:
@@ -254,20 +248,14 @@ class Series:
     def _added(self, recorded: Sequence[Recorded], events: Sequence[ev.PointsAdded]) -> None:
         get = self._numeric.get
         for e in events:
-            times = e.times
-            if 0 < len(times) <= 64 and e.texts is None and not e.chunks:
+            if e.texts is None and not e.chunks and len(e.times) <= PENDING_BATCH:
                 num = get((e.org_id, e.source, e.metric))
                 if num is not None:  # the hot path of a replay: _Numeric.add_list's, inlined
-                    last = num.last
-                    for t in times:
-                        if not t > last:
-                            break
-                        last = t
-                    else:
-                        num.pt.extend(times)
-                        num.pv.extend(e.values)
-                        num.last = last
-                        continue
+                    num.pt += e.times
+                    num.pv += e.values
+                    if len(num.pt) > PENDING_MOST:
+                        num.settle()
+                    continue
             self._add_batch(e)
 
     def _add_batch(self, e: ev.PointsAdded) -> None:
