@@ -129,7 +129,9 @@ def epoch_seconds(stamps: list[str]) -> np.ndarray | None:
         joined = "".join(stamps).encode("ascii")
     except (TypeError, UnicodeEncodeError):
         return None
-    if len(joined) != n * width:  # some other length somewhere
+    # every string of the first one's length: with the total right, none may be shorter (else a
+    # short one and a long one could shift rows into place and pass the column checks)
+    if len(joined) != n * width or min(map(len, stamps)) != width:
         return None
     rows = np.frombuffer(joined, np.uint8).reshape(n, width)
     if not bool(((rows - layout.lo) <= layout.span).all()):  # uint8: below lo wraps round, above

@@ -108,6 +108,8 @@ def test_declines_what_it_cannot_read_at_once():
         ["2024-05-01T10:00:00+0100"],
         ["2024-05-01T10:00:00+20:00"],  # offsets of 20 h and more are left to datetime
         ["２０24-05-01T10:00:00.000Z"],  # not ASCII
+        # a short string and a long one whose rows, joined, line up with the layout
+        [ok, "2024-05-01T10:00:00.000", "Z2024-05-01T10:00:00.000Z"],
     ):
         assert epoch_seconds(stamps) is None, stamps
 
