@@ -87,12 +87,15 @@ class _Layout:
         self.offset = (self.weights * ord("0")).sum(axis=0)
 
 
-_LAYOUTS: dict[str, _Layout] = {}  # by shape: at most a few dozen
-_SHAPE = str.maketrans("0123456789", "9999999999")
+# By (length, separator, zone character): every other column is a checked literal or a digit
+# column, so these three decide the layout; at most 13 * 3 * 4 of them. (Keyed by the string's
+# shape instead, a client could grow the cache by one entry per request with letters in the
+# digit columns.)
+_LAYOUTS: dict[tuple[int, str, str], _Layout] = {}
 
 
 def _layout(s: str) -> _Layout | None:
-    """The layout of ``s`` (cached by its shape), or None for anything but
+    """The layout of ``s`` (cached), or None for anything but
     ``YYYY-MM-DD[T t]HH:MM:SS[.f{1,6}](Z|z|±HH:MM)``."""
     if not (20 <= len(s) <= 32 and s.isascii()):
         return None
@@ -110,10 +113,11 @@ def _layout(s: str) -> _Layout | None:
         return None
     if s[4] != "-" or s[7] != "-" or s[10] not in "Tt " or s[13] != ":" or s[16] != ":":
         return None
-    shape = s.translate(_SHAPE)
-    if shape not in _LAYOUTS:
-        _LAYOUTS[shape] = _Layout(s, frac, zone)
-    return _LAYOUTS[shape]
+    key = (len(s), s[10], s[-1] if zone is None else s[zone])
+    layout = _LAYOUTS.get(key)
+    if layout is None:
+        layout = _LAYOUTS[key] = _Layout(s, frac, zone)
+    return layout
 
 
 def epoch_seconds(stamps: list[str]) -> np.ndarray | None:

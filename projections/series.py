@@ -29,7 +29,7 @@ Key = tuple[int, str, str]
 FUNCTIONS = ("min", "max", "count", "avg", "sum", "stddev")
 _F8 = np.dtype("<f8")
 PENDING_BATCH = 64  # batches of at most this many points wait in lists (see _Numeric)
-PENDING_MOST = 1 << 16  # points of a series that may wait; 2 MB of Python floats
+PENDING_MOST = 1 << 16  # points of a series that may wait: about 4 MB of Python floats and lists
 
 
 def _empty() -> tuple[np.ndarray, np.ndarray]:

@@ -120,3 +120,14 @@ def test_leap_days_and_offsets():
         got = epoch_seconds([s])
         assert got is not None and got.tolist() == [one_by_one(s)], s
     assert epoch_seconds(["2100-02-29T00:00:00+00:00"]) is None  # 2100 is not a leap year
+
+
+def test_the_layout_cache_stays_small_whatever_clients_send():
+    """Letters in the digit columns are refused, and do not each leave a cached layout behind."""
+    from app import stamps
+
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    for i in range(2000):
+        junk = f"{letters[i % 26]}{letters[i // 26 % 26]}24-05-01T10:00:00.{i % 1000:03d}Z"
+        assert epoch_seconds([junk] * 3) is None
+    assert len(stamps._LAYOUTS) <= 13 * 3 * 4
