@@ -38,12 +38,17 @@ def parse_time(value: str | int | float, field: str) -> float:
     """ISO 8601, or a number of seconds since the epoch."""
     if isinstance(value, bool):
         raise Invalid(f"{field} is not a time", field=field, reason="is invalid")
-    if isinstance(value, (int, float)):
-        return check_range(float(value), field)
-    try:
-        return check_range(float(value), field)
-    except ValueError:
-        return parse_iso(value, field)
+    if isinstance(value, str):
+        try:
+            seconds = float(value)
+        except ValueError:
+            return parse_iso(value, field)
+    else:
+        try:
+            seconds = float(value)
+        except OverflowError:  # an integer beyond any float
+            seconds = math.inf
+    return check_range(seconds, field)
 
 
 def iso(t: float) -> str:

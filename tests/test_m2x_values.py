@@ -191,6 +191,7 @@ async def test_bad_values_are_refused_whole(client, dev, body, field, reason):
     (b'{"values":[{"timestamp":"2024-01-01T00:00:00Z","value":NaN}]}', "values[0].value"),
     (b'{"values":[{"timestamp":"2024-01-01T00:00:00Z","value":Infinity}]}', "values[0].value"),
     (b'{"values":[{"timestamp":"2024-01-01T00:00:00Z","value":1e400}]}', "values[0].value"),
+    (b'{"values":[{"timestamp":"2024-01-01T00:00:00Z","value":' + b"9" * 400 + b"}]}", "values[0].value"),
 ])
 async def test_nan_and_infinity_are_refused(client, dev, raw, field):
     """Python's json module writes NaN and Infinity as bare words; they are named and refused."""

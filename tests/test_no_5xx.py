@@ -25,6 +25,11 @@ BODIES: list[tuple[bytes | None, str | None]] = [
     (b"null", "application/json"),
     (b'{"name": {"$gt": ""}, "id": 1e400, "values": [NaN], "series": "x", "subject": {"chart": 5}}', "application/json"),
     (b'{"a": ' * 200 + b"1" + b"}" * 200, "application/json"),
+    # integers too large for a float: float(int) raises OverflowError, not ValueError
+    (b'{"value": %(n)s, "values": [{"timestamp": "2024-01-01T00:00:00Z", "value": %(n)s}], "timestamp": %(n)s, '
+     b'"measure_time": %(n)s, "time": %(n)s, "gauges": [{"name": "g", "value": %(n)s}], "counters": {"c": {"value": %(n)s}}, '
+     b'"measurements": [{"name": "m", "value": %(n)s}], "period": %(n)s, "limit": %(n)s, "interval": %(n)s, '
+     b'"start": %(n)s, "end": %(n)s, "from": %(n)s}' % {b"n": b"9" * 400}, "application/json"),
     (b"\xff\xfe\x00garbage", "application/octet-stream"),
     (b"a[[[=1&b[]=2&b[x]=3&entity_id=abc&duration=-5&gauges[0][value]=zz", "application/x-www-form-urlencoded"),
     (b"<xml/>", "text/xml"),
@@ -34,6 +39,8 @@ QUERIES = [
     "?limit=-1&offset=abc&length=100000&page=0&start=zzz&end=&width=999999&height=-5&type=bogus&interval=0"
     "&duration=1e309&end_time=yesterday&resolution=-1&sort=sideways&orderby=x&layoutSize=huge&as_of=never",
     "?start=2030-01-01T00:00:00Z&end=2020-01-01T00:00:00Z&min=a&max=b&tags[x]=%00&sources[]=*&count=1e99",
+    "?type=nth&interval={n}&limit={n}&offset={n}&length={n}&page={n}&count={n}&start_time={n}&end_time={n}"
+    "&duration={n}&resolution={n}&width={n}&height={n}&min={n}&max={n}&as_of={n}".format(n="9" * 400),
 ]
 PARAM = re.compile(r"\{([^}]+)\}")
 

@@ -88,7 +88,10 @@ def number(raw: Any, field: str, where: str = "") -> float:
             raw = float(raw.strip())
         except ValueError:
             raise _bad(field, "is not a number", where) from None
-    value = float(raw)
+    try:
+        value = float(raw)
+    except OverflowError:  # an integer beyond any float
+        raise _bad(field, "is out of range", where) from None
     if math.isnan(value):
         raise _bad(field, "is not a number", where)
     if math.isinf(value) or abs(value) > _HUGE:

@@ -146,7 +146,12 @@ def _value_slow(raw: Any, field: str) -> float | str:
     if isinstance(raw, bool) or raw is None or not isinstance(raw, (int, float, str)):
         raise Invalid(f"{field} must be a number or a string", field=field,
                       reason="not_present" if raw is None else "invalid")
-    return float(raw) if isinstance(raw, int) else raw
+    if isinstance(raw, int):
+        try:
+            return float(raw)
+        except OverflowError:  # an integer beyond any float, like 1e400 written out
+            raise Invalid(f"{field} must be a finite number", field=field, reason="not_finite") from None
+    return raw
 
 
 def _points_slow(items: Any, field: str, now: float, require: bool) -> tuple[list[float], list[float | str]]:
