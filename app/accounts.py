@@ -36,10 +36,20 @@ def generate_key() -> str:
 
 
 def hash_key(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
+    # surrogatepass: a header that is not UTF-8 reaches us with surrogates; it hashes to
+    # something no key has (401), instead of failing to encode
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# The organization the server made on first start: its keys are the operator's. ``admin`` is
+# server-wide (every organization, the whole audit), so only they can hold it; on any other
+# organization's key neither ``admin`` nor ``*`` grants it.
+OPERATOR_ORG = 1
 
 
 def has_scope(key: ApiKey, scope: str) -> bool:
+    if scope == "admin" and key.org_id != OPERATOR_ORG:
+        return False
     return "*" in key.scopes or scope in key.scopes
 
 

@@ -50,11 +50,15 @@ def pin_clock(client: TestClient) -> float:
 
 
 async def make_org_key(client: TestClient, name: str, *, email: str = "owner@example.com",
-                       scopes: list[str] | None = None) -> dict[str, Any]:
-    """A new organization with one user and one key, through the admin API."""
-    r = await client.post("/admin/orgs", json={"name": name}, headers=ADMIN)
-    assert r.status == 201, await r.text()
-    org = await r.json()
+                       scopes: list[str] | None = None, operator: bool = False) -> dict[str, Any]:
+    """A new organization with one user and one key, through the admin API. ``operator``: the
+    user joins the operator organization (1) instead, whose keys alone can hold ``admin``."""
+    if operator:
+        org = await (await client.get("/admin/orgs/1", headers=ADMIN)).json()
+    else:
+        r = await client.post("/admin/orgs", json={"name": name}, headers=ADMIN)
+        assert r.status == 201, await r.text()
+        org = await r.json()
     r = await client.post("/admin/users", json={"org_id": org["id"], "email": email}, headers=ADMIN)
     assert r.status == 201, await r.text()
     user = await r.json()

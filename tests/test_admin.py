@@ -24,9 +24,11 @@ async def test_orgs_users_keys_lifecycle(client):
     [key] = (await r.json())["keys"]
     assert "key" not in key and "key_hash" not in key and key["hint"] == "…" + made["key"][-4:]
 
-    # a key works until it is disabled; the very next request is refused
+    # a key works until it is disabled; the very next request is refused. The admin scope is
+    # the operator's: a second operator (a user of organization 1) gets an admin key.
     user_key = {"Authorization": f"Bearer {made['key']}"}
-    r = await client.post("/admin/keys", json={"user_id": user_id, "scopes": ["admin"]}, headers=ADMIN)
+    r = await client.post("/admin/users", json={"org_id": 1, "email": "ops@localhost"}, headers=ADMIN)
+    r = await client.post("/admin/keys", json={"user_id": (await r.json())["id"], "scopes": ["admin"]}, headers=ADMIN)
     admin2 = {"Authorization": f"Bearer {(await r.json())['key']}"}
     assert (await client.get("/admin/orgs", headers=admin2)).status == 200
     assert (await client.get("/admin/orgs", headers=user_key)).status == 403  # no admin scope
@@ -35,17 +37,44 @@ async def test_orgs_users_keys_lifecycle(client):
     assert (await client.get("/admin/orgs", headers=admin2)).status == 401
 
 
+@pytest.mark.parametrize("scopes", [["*"], ["admin"], ["admin", "data:read"]])
+async def test_admin_is_the_operators_alone(client, scopes):
+    """Another organization's key never reaches /admin, whatever its scopes: /admin spans every
+    organization, so with it one could read their events or mint keys for their users."""
+    acme = await make_org_key(client, "acme")
+    other = await make_org_key(client, "other", email="x@other.example", scopes=scopes)
+    key = {"Authorization": f"Bearer {other['key']}"}
+    before = await position(client)
+    for method, path, body in (
+        ("GET", "/admin/orgs", None),
+        ("GET", "/admin/events", None),
+        ("GET", f"/admin/entities/org-{acme['org']['id']}", None),
+        ("POST", "/admin/keys", {"user_id": acme["user"]["id"], "scopes": ["data:read"]}),
+        ("POST", "/admin/orgs", {"name": "mine"}),
+    ):
+        r = await client.request(method, path, json=body, headers=key)
+        assert r.status == 403, (method, path, r.status)
+        assert "acme" not in await r.text()
+    assert await position(client) == before
+    if "*" in scopes:  # every other scope still holds
+        r = await client.get("/v2/devices", headers={"X-M2X-KEY": other["key"]})
+        assert r.status == 200
+
+
 async def test_a_disabled_org_or_user_stops_its_keys(client):
     made = await make_org_key(client, "acme", scopes=["*"])
     key = {"Authorization": f"Bearer {made['key']}"}
-    assert (await client.get("/admin/orgs", headers=key)).status == 200
+    assert (await client.get("/admin/orgs", headers=key)).status == 403  # admin: the operator's alone
     await client.post(f"/admin/orgs/{made['org']['id']}/disable", headers=ADMIN)
     r = await client.get("/admin/orgs", headers=key)
     assert r.status == 403 and (await r.json())["error"]["code"] == "account_inactive"
+    r = await client.get("/v2/devices", headers={"X-M2X-KEY": made["key"]})
+    assert r.status == 403 and (await r.json())["message"] == "Account Not Active"
     await client.post(f"/admin/orgs/{made['org']['id']}/enable", headers=ADMIN)
-    assert (await client.get("/admin/orgs", headers=key)).status == 200
+    assert (await client.get("/v2/devices", headers={"X-M2X-KEY": made["key"]})).status == 200
     await client.post(f"/admin/users/{made['user']['id']}/disable", headers=ADMIN)
     assert (await client.get("/admin/orgs", headers=key)).status == 401
+    assert (await client.get("/v2/devices", headers={"X-M2X-KEY": made["key"]})).status == 401
 
 
 @pytest.mark.parametrize("headers", [
