@@ -13,17 +13,23 @@ from app.http import REQUEST_ID
 _encode = msgspec.json.Encoder().encode
 
 
+def _text(s: str | None) -> str | None:
+    """Headers and paths that were not UTF-8 arrive with lone surrogates, which JSON cannot
+    hold: those are written as backslash escapes."""
+    return s if s is None or s.isascii() else s.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 class JsonAccessLogger(AbstractAccessLogger):
     def log(self, request: BaseRequest, response: StreamResponse, time: float) -> None:
         self.logger.info(_encode({
             "request_id": request.get(REQUEST_ID, ""),
             "remote": request.remote,
-            "method": request.method,
-            "path": request.path,  # never the query string: it may carry share tokens
+            "method": _text(request.method),
+            "path": _text(request.path),  # never the query string: it may carry share tokens
             "status": response.status,
             "bytes": response.body_length,
             "ms": round(time * 1000, 2),
-            "agent": request.headers.get("User-Agent", ""),
+            "agent": _text(request.headers.get("User-Agent", "")),
         }).decode())
 
 

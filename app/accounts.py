@@ -86,7 +86,7 @@ async def create_org(rt: Runtime, name: str, *, actor: str, request_id: str = ""
 def find_org(rt: Runtime, ref: str | int) -> Org:
     """An organization by id, or by name (the CLI's way)."""
     acc = _accounts(rt)
-    org = acc.org(int(ref)) if isinstance(ref, int) or str(ref).isdigit() else None
+    org = acc.org(int(ref)) if isinstance(ref, int) or (str(ref).isascii() and str(ref).isdigit()) else None
     org = org or acc.org_by_name(str(ref))
     if org is None:
         raise NotFound(f"organization {ref!r} not found", field="org")

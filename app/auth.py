@@ -67,7 +67,7 @@ def basic_credentials(request: web.Request) -> tuple[str, str] | None:
         return None
     try:
         user, sep, password = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # binascii.Error, UnicodeDecodeError and a header that is not ASCII at all
         raise Unauthenticated("malformed Basic credentials") from None
     return (user, password) if sep else None
 

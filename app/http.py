@@ -16,7 +16,7 @@ from aiohttp import web
 from app.config import Config
 from app.errors import (Conflict, DomainError, Invalid, Malformed, MethodNotAllowed, NotFound, TooLarge,
                         UnsupportedMediaType)
-from events.errors import ConcurrencyError, StoreClosed
+from events.errors import ConcurrencyError, StoreClosed, Unstorable
 
 if TYPE_CHECKING:
     from app.runtime import Runtime
@@ -106,7 +106,9 @@ def _from_http(exc: web.HTTPException) -> DomainError | None:
 
 @web.middleware
 async def request_ids(request: web.Request, handler: Handler) -> web.StreamResponse:
-    rid = request.headers.get("X-Request-Id", "")[:64] or os.urandom(12).hex()
+    rid = request.headers.get("X-Request-Id", "")[:64]
+    if not (rid.isascii() and rid.isprintable()) or not rid:  # it goes into the log and its hash chain
+        rid = os.urandom(12).hex()
     request[REQUEST_ID] = rid
     response = await handler(request)
     response.headers.setdefault("X-Request-Id", rid)
@@ -122,6 +124,8 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return dialect_for(request.path).error(err)
     except ConcurrencyError as err:
         return dialect_for(request.path).error(Conflict(f"changed by someone else meanwhile ({err})"))
+    except Unstorable as err:
+        return dialect_for(request.path).error(Invalid(str(err), field="body"))
     except web.HTTPException as exc:
         mapped = _from_http(exc)
         if mapped is None:
@@ -150,12 +154,17 @@ async def read_body(request: web.Request) -> bytes:
         raise TooLarge(f"the request body is larger than {request.app[CONFIG].max_body_bytes} bytes") from None
 
 
+NOT_UTF8 = "the body is not valid JSON: a string in it is not UTF-8"
+
+
 def parse_json(body: bytes) -> dict[str, Any]:
     """A JSON object body, or Malformed (400 in each dialect's shape)."""
     try:
         data = msgspec.json.decode(body)
     except msgspec.DecodeError as exc:
         raise Malformed(f"the body is not valid JSON: {exc}") from None
+    except UnicodeDecodeError:  # msgspec's word for bytes in a string that are not UTF-8
+        raise Malformed(NOT_UTF8) from None
     if not isinstance(data, dict):
         raise Malformed("the JSON body must be an object")
     return data
@@ -169,6 +178,8 @@ def decode_json(body: bytes, type_: type[T]) -> T:
         raise invalid_from(exc) from None
     except msgspec.DecodeError as exc:
         raise Malformed(f"the body is not valid JSON: {exc}") from None
+    except UnicodeDecodeError:
+        raise Malformed(NOT_UTF8) from None
 
 
 def convert(data: Any, type_: type[T]) -> T:
@@ -233,6 +244,6 @@ def int_param(request: web.Request, name: str, default: int, *, lo: int, hi: int
 
 def path_int(request: web.Request, name: str) -> int:
     raw = request.match_info[name]
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:  # '²'.isdigit() holds, int('²') fails
         raise NotFound(f"no {name} {raw!r}")
     return int(raw)

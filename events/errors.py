@@ -17,3 +17,9 @@ class ConcurrencyError(StoreError):
 
 class StoreClosed(StoreError):
     """The store is shutting down and takes no more writes."""
+
+
+class Unstorable(ValueError):
+    """An event holds what the log cannot keep: text that is not valid Unicode (a lone
+    surrogate, as a JSON escape can make) or an integer beyond 64 bits. Raised by ``append``
+    to its caller alone, before the events join a group, so nobody else's write fails."""

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from events import catalog
 from events.base import Envelope, Pending, tag_of
-from events.errors import ConcurrencyError
+from events.errors import ConcurrencyError, Unstorable
 
 _sha256 = hashlib.sha256
 
@@ -92,7 +92,14 @@ class AppendRequest:
     def __init__(self, batches: Sequence[Pending], actor: str, request_id: str,
                  future: asyncio.Future[list[Envelope]]) -> None:
         self.batches = batches
-        self.payloads = [[_encode(e) for e in b.events] for b in batches]
+        try:  # here, in the caller's append: what cannot be stored fails this request alone
+            self.payloads = [[_encode(e) for e in b.events] for b in batches]
+            for text in (actor, request_id, *(b.stream for b in batches)):
+                text.encode()  # they go into the chain hash as UTF-8
+        except UnicodeEncodeError:
+            raise Unstorable("the request holds text that is not valid Unicode (a lone surrogate)") from None
+        except OverflowError:
+            raise Unstorable("the request holds an integer too large to store (beyond 64 bits)") from None
         self.size = sum(map(len, self.payloads))
         if not self.size or not all(self.payloads):
             raise ValueError("append needs at least one event in every batch")

@@ -108,7 +108,7 @@ class Projector:
         for rec in recorded:
             if rec.version == 1:
                 kind_, _, ident = rec.stream.partition("-")
-                if ident.isdigit() and int(ident) > max_ids.get(kind_, 0):
+                if ident.isascii() and ident.isdigit() and int(ident) > max_ids.get(kind_, 0):
                     max_ids[kind_] = int(ident)
 
     def _wake(self) -> None:

@@ -119,8 +119,8 @@ def _time_fast(ts: datetime | None, now: float) -> list[float]:
 def _decode(body: bytes, fast: Callable[[bytes], list[Raw]], slow: Callable[[Any], list[Raw]]) -> list[Raw]:
     try:
         return fast(body)
-    except (msgspec.ValidationError, msgspec.DecodeError, _Slow):
-        pass
+    except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, _Slow):
+        pass  # (UnicodeDecodeError: bytes in a string that are not UTF-8; json.loads says 400)
     try:
         data = json.loads(body or b"{}")  # accepts NaN and Infinity, which are then refused by name
     except (ValueError, UnicodeDecodeError):

@@ -184,7 +184,9 @@ def _interval(q: dict[str, str], kind: str) -> float:
                       field="interval", reason="invalid") from None
     if not (value >= 1 if kind == "nth" else 0 < value < float("inf")):
         raise Invalid("interval must be positive", field="interval", reason="out_of_range")
-    return value
+    # every N-th point: beyond any series' length N picks the first point alone; bounded, it
+    # stays a valid slice step and float
+    return min(value, 2**53)
 
 
 @routes.get(STREAM + "/sampling")

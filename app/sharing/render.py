@@ -34,7 +34,7 @@ def duration_of(raw: object, field: str = "duration") -> int:
         raw = int(raw)
     if isinstance(raw, str):
         text = raw.strip()
-        if not text.lstrip("-").isdigit() or len(text) > 18:
+        if not (text.isascii() and text.lstrip("-").isdigit()) or len(text) > 18:
             raise Invalid(f"{field} is not a number", field=field, reason="is not a number")
         raw = int(text)
     if not isinstance(raw, int):
