@@ -104,6 +104,8 @@ def live_org(rt: Runtime, org_id: int) -> Org:
 
 async def set_org_enabled(rt: Runtime, org_id: int, enabled: bool, *, actor: str, request_id: str = "") -> Org:
     org = find_org(rt, org_id)
+    if not enabled and org.id == OPERATOR_ORG:  # its keys alone hold admin: none would be left
+        raise Conflict("the operator organization cannot be disabled", field="org_id")
     if org.enabled != enabled:
         event = ev.OrgEnabled(org_id=org.id) if enabled else ev.OrgDisabled(org_id=org.id)
         await rt.append([Pending(f"org-{org.id}", (event,))], actor=actor, request_id=request_id)

@@ -193,3 +193,12 @@ async def test_every_response_has_a_request_id(client):
     r = await client.get("/admin/events", params={"entity": "org"}, headers=ADMIN)
     assert (await r.json())["events"][-1]["request_id"] == "trace-7"
     assert made
+
+
+async def test_the_operator_organization_cannot_be_disabled(client):
+    """Its keys alone hold admin: disabling it would leave nobody to enable it again."""
+    before = await position(client)
+    r = await client.post("/admin/orgs/1/disable", headers=ADMIN)
+    assert r.status == 409 and (await r.json())["error"]["code"] == "conflict"
+    assert (await client.get("/admin/orgs", headers=ADMIN)).status == 200
+    assert await position(client) == before
