@@ -15,6 +15,7 @@ from app.config import Config
 from app.http import CONFIG, RUNTIME, errors, json_response, register_dialect, request_ids
 from app.openapi import document
 from app.runtime import Runtime
+from app.writes import WRITES, OrgWrites, org_writes
 
 log = logging.getLogger("broadsheet.server")
 
@@ -68,8 +69,9 @@ def announce_admin_key(config: Config, raw: str) -> None:
 
 
 def create_app(config: Config) -> web.Application:
-    app = web.Application(client_max_size=config.max_body_bytes, middlewares=[request_ids, errors])
+    app = web.Application(client_max_size=config.max_body_bytes, middlewares=[request_ids, errors, org_writes])
     app[CONFIG] = config
+    app[WRITES] = OrgWrites()
     app.cleanup_ctx.extend([_runtime, *(ctx for m in DIALECTS for ctx in getattr(m, "CONTEXTS", ()))])
     app.add_routes(routes)
     for module in DIALECTS:

@@ -75,7 +75,13 @@ class Devices:
 
     def load(self, data: Any) -> None:
         self.state = msgspec.convert(data, DevicesState) if data else DevicesState()
-        self.by_serial = {(d.org_id, d.serial): d.id for d in self.state.devices.values() if d.serial}
+        # (org, serial) -> the devices holding it. One at most since writes of an organization are
+        # serialised (app/writes.py); a log from before may hold several, and then the lookup picks
+        # by creation, so a view restored from a checkpoint answers as the live one did.
+        self.by_serial: dict[tuple[int, str], set[str]] = {}
+        for d in self.state.devices.values():
+            if d.serial:
+                self.by_serial.setdefault((d.org_id, d.serial), set()).add(d.id)
 
     def dump(self) -> DevicesState:
         return self.state
@@ -90,13 +96,16 @@ class Devices:
         old = self.state.devices.get(e.device_id)
         new = evolve_device(old, e, env.recorded_at)
         if old is not None and old.serial:
-            self.by_serial.pop((old.org_id, old.serial), None)
+            holders = self.by_serial.get((old.org_id, old.serial), set())
+            holders.discard(old.id)
+            if not holders:
+                self.by_serial.pop((old.org_id, old.serial), None)
         if new is None:
             self.state.devices.pop(e.device_id, None)
             return
         self.state.devices[new.id] = new
         if new.serial:
-            self.by_serial[(new.org_id, new.serial)] = new.id
+            self.by_serial.setdefault((new.org_id, new.serial), set()).add(new.id)
 
     def _points(self, recorded: Sequence[Recorded], events: Sequence[sev.PointsAdded]) -> None:
         devices = self.state.devices
@@ -113,8 +122,11 @@ class Devices:
         return self.state.devices.get(device_id)
 
     def by_serial_number(self, org_id: int, serial: str) -> Device | None:
-        ident = self.by_serial.get((org_id, serial))
-        return self.state.devices.get(ident) if ident else None
+        holders = self.by_serial.get((org_id, serial))
+        if not holders:
+            return None
+        devices = self.state.devices
+        return devices[min(holders, key=lambda i: (devices[i].created_at, i))]
 
     def of_org(self, org_id: int) -> list[Device]:
         return [d for d in self.state.devices.values() if d.org_id == org_id]

@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from app import auth
+from app import writes
 from app.errors import Invalid
 from app.http import json_response, request_id, runtime
 from app.librato import commands, ingest, reads
@@ -26,6 +27,7 @@ def tags_of(source: str) -> dict[str, str]:
 
 
 @routes.post("/v1/measurements")
+@writes.ingest
 async def submit_measurements(request: web.Request) -> web.Response:
     """Submit tagged measurements (JSON only).
 

@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from app import auth
+from app import writes
 from app.errors import Invalid
 from app.http import json_response, request_id, runtime
 from app.librato import commands, ingest, reads
@@ -29,6 +30,7 @@ def accepted(n: int) -> dict[str, Any]:
 
 
 @routes.post("/v1/metrics")
+@writes.ingest
 async def submit(request: web.Request) -> web.Response:
     """Submit gauges and counters (legacy, by source).
 

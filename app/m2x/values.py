@@ -11,6 +11,7 @@ import numpy as np
 from aiohttp import web
 
 from app import devices as commands
+from app import writes
 from app.auth import Principal
 from app.errors import Invalid
 from app.http import json_response, read_body, request_id, runtime
@@ -63,6 +64,7 @@ async def _write(request: web.Request, decode: Callable[[bytes, float], list[ing
 
 
 @routes.put(STREAM + "/value")
+@writes.ingest
 async def put_value(request: web.Request) -> web.Response:
     """Write one value `{"value", "timestamp"?}` (server time by default); creates the stream if
     needed (numeric for a number, else alphanumeric); 202."""
@@ -71,6 +73,7 @@ async def put_value(request: web.Request) -> web.Response:
 
 
 @routes.post(STREAM + "/values")
+@writes.ingest
 async def post_values(request: web.Request) -> web.Response:
     """Write values `{"values": [{"timestamp", "value"}, …]}` (timestamps required, at most 10,000);
     creates the stream if needed; 202. Accepted or refused whole."""
@@ -79,6 +82,7 @@ async def post_values(request: web.Request) -> web.Response:
 
 
 @routes.post(DEVICE + "/updates")
+@writes.ingest
 async def post_device_updates(request: web.Request) -> web.Response:
     """Write values to several existing streams: `{"values": {stream: [{"timestamp", "value"}, …]}}`
     (at most 10,000 values in all; `location` is accepted and ignored); 202."""
@@ -86,6 +90,7 @@ async def post_device_updates(request: web.Request) -> web.Response:
 
 
 @routes.post(DEVICE + "/update")
+@writes.ingest
 async def post_device_update(request: web.Request) -> web.Response:
     """Write one value to each of several existing streams at one time:
     `{"timestamp"?, "values": {stream: value}}`; 202."""
