@@ -10,7 +10,7 @@ import hashlib
 import re
 import secrets
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from app.errors import AccountInactive, Conflict, Invalid, NotFound
 from app.runtime import Runtime
@@ -147,6 +147,16 @@ async def create_key(rt: Runtime, user_id: int, *, scopes: Iterable[str] | None 
                      device: str | None = None, stream: str | None = None, methods: Iterable[str] = (),
                      actor: str, request_id: str = "") -> tuple[ApiKey, str]:
     """Returns the stored key and the raw key, which is never available again."""
+    raw, batch = new_key(rt, user_id, scopes=scopes, name=name, device=device, stream=stream, methods=methods)
+    key_id, _ = await rt.create("key", lambda n: [batch(n)], actor=actor, request_id=request_id)
+    return _accounts(rt).state.keys[key_id], raw
+
+
+def new_key(rt: Runtime, user_id: int, *, scopes: Iterable[str] | None = None, name: str = "",
+            device: str | None = None, stream: str | None = None,
+            methods: Iterable[str] = ()) -> tuple[str, Callable[[int], Pending]]:
+    """A key checked and drawn, not yet stored: the raw key, and its batch as key number N (for
+    ``Runtime.create``, alone or with what must be stored with it)."""
     user = find_user(rt, user_id)
     live_org(rt, user.org_id)
     if not user.enabled:
@@ -155,11 +165,12 @@ async def create_key(rt: Runtime, user_id: int, *, scopes: Iterable[str] | None 
     if not chosen:
         raise Invalid("a key needs at least one scope", field="scopes", reason="is not present")
     raw = generate_key()
-    key_id, _ = await rt.create("key", lambda n: [Pending(f"key-{n}", (ev.KeyCreated(
-        key_id=n, org_id=user.org_id, user_id=user.id, key_hash=hash_key(raw), hint=raw[-4:], name=name,
-        scopes=chosen, device=device, stream=stream, master=device is None, methods=tuple(methods)),), 0)],
-        actor=actor, request_id=request_id)
-    return _accounts(rt).state.keys[key_id], raw
+
+    def batch(n: int) -> Pending:
+        return Pending(f"key-{n}", (ev.KeyCreated(
+            key_id=n, org_id=user.org_id, user_id=user.id, key_hash=hash_key(raw), hint=raw[-4:], name=name,
+            scopes=chosen, device=device, stream=stream, master=device is None, methods=tuple(methods)),), 0)
+    return raw, batch
 
 
 def find_key(rt: Runtime, key_id: int) -> ApiKey:

@@ -64,9 +64,12 @@ async def create_device(rt: Runtime, org_id: int, user_id: int, *, name: str, de
     device_id = secrets.token_hex(16)
     event = ev.DeviceCreated(device_id=device_id, org_id=org_id, name=name, description=description,
                              visibility=visibility, serial=serial, tags=tags)
-    await rt.append([Pending(f"device-{device_id}", (event,), 0)], actor=actor, request_id=request_id)
-    _, raw = await accounts.create_key(rt, user_id, scopes=("data:read", "data:write"), name="Primary Device Key",
-                                       device=device_id, actor=actor, request_id=request_id)
+    raw, key = accounts.new_key(rt, user_id, scopes=("data:read", "data:write"), name="Primary Device Key",
+                                device=device_id)
+    # one append: the device never exists without its key (the organization could be
+    # disabled between two appends)
+    await rt.create("key", lambda n: [key(n), Pending(f"device-{device_id}", (event,), 0)],
+                    actor=actor, request_id=request_id)
     return devices_view(rt).device(device_id), raw  # type: ignore[return-value]
 
 

@@ -6,7 +6,9 @@ could each pass their checks before either was folded: a stream created on a dev
 deleted, ten devices with one serial, an update answered 404 whose event was stored anyway.
 
 So every request that may write holds its organization's lock from before its handler reads
-anything until its events are folded:
+anything until its events are folded. The organization is that of every key the request
+presents, in any dialect's way, so that no way of presenting one escapes the lock. The body is
+read before the lock is taken: a client that sends it slowly holds up nobody else.
 
 - **exclusive** for what changes configuration (devices, streams, keys, metrics' definitions,
   spaces, charts, instruments, dashboards, shares; organizations and users via /admin, whose
@@ -16,6 +18,9 @@ anything until its events are folded:
   its organization: a deleted stream's points cannot come back from a write that raced it.
 
 Exclusive requests go first: once one waits, new shared ones wait behind it. Reads take no lock.
+Admin requests hold the operator organization's lock; one acting on another organization runs
+alongside that organization's own writes, as one sent just before or after them would (a
+device and its key are one append, so no such interleaving leaves one without the other).
 Another process writing to the same log (the CLI) is not covered; its appends carry their own
 checks against the log, and it serves people at a keyboard, not racing clients.
 """
@@ -25,14 +30,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable
 
 from aiohttp import web
 
 from app import auth
 from app.accounts import hash_key
 from app.errors import DomainError
-from app.http import RUNTIME
+from app.http import RUNTIME, read_body
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -62,6 +67,8 @@ class SharedExclusive:
             except asyncio.CancelledError:
                 if granted.done() and not granted.cancelled():  # granted, then cancelled: give it back
                     self._release(exclusive)
+                else:  # gone from the queue: those behind it may go now
+                    self._grant()
                 raise
         try:
             yield
@@ -103,18 +110,36 @@ class SharedExclusive:
 
 
 class OrgWrites:
-    """One SharedExclusive per organization, made when first needed."""
+    """One SharedExclusive per organization, made when first needed; and exclusive locks by any
+    other key, for what ingest, which holds its organization's lock shared, must still do one
+    at a time (making a device's missing streams)."""
 
     def __init__(self) -> None:
         self._locks: dict[int, SharedExclusive] = {}
+        self._keyed: dict[Hashable, SharedExclusive] = {}
 
     @contextlib.asynccontextmanager
-    async def hold(self, org_id: int, *, exclusive: bool) -> AsyncIterator[None]:
-        lock = self._locks.get(org_id)
-        if lock is None:
-            lock = self._locks[org_id] = SharedExclusive()
-        async with lock.hold(exclusive):
+    async def hold(self, org_ids: Iterable[int], *, exclusive: bool) -> AsyncIterator[None]:
+        """Every organization's lock, in ascending order (so two holders never wait on each other)."""
+        async with contextlib.AsyncExitStack() as stack:
+            for org_id in sorted(set(org_ids)):
+                lock = self._locks.get(org_id)
+                if lock is None:
+                    lock = self._locks[org_id] = SharedExclusive()
+                await stack.enter_async_context(lock.hold(exclusive))
             yield
+
+    @contextlib.asynccontextmanager
+    async def alone(self, key: Hashable) -> AsyncIterator[None]:
+        lock = self._keyed.get(key)
+        if lock is None:
+            lock = self._keyed[key] = SharedExclusive()
+        try:
+            async with lock.hold(True):
+                yield
+        finally:
+            if lock.idle() and self._keyed.get(key) is lock:
+                del self._keyed[key]
 
 
 def ingest(handler: Handler) -> Handler:
@@ -123,31 +148,34 @@ def ingest(handler: Handler) -> Handler:
     return handler
 
 
-def _org_of_key(request: web.Request) -> int | None:
-    """The organization of the key the request presents, in whichever dialect's way; None when
-    there is none or it is unknown (the handler then answers 401 as usual)."""
-    raw = request.headers.get("X-M2X-KEY") or auth.bearer_token(request)
-    if raw is None:
-        try:
-            credentials = auth.basic_credentials(request)
-        except DomainError:
-            return None
-        raw = credentials[1] if credentials else None
-    if not raw:
-        return None
-    key = request.app[RUNTIME]["accounts"].key_by_hash(hash_key(raw))
-    return key.org_id if key is not None else None
+def _orgs_of_keys(request: web.Request) -> set[int]:
+    """The organizations of every key the request presents, in any dialect's way (X-M2X-KEY,
+    Bearer, the password of Basic), read as the handlers read them. Whichever one its handler
+    then uses, its organization is among these; unknown keys are left out (the handler answers
+    401 as usual)."""
+    raws = [request.headers.get("X-M2X-KEY"), auth.bearer_token(request)]
+    try:
+        credentials = auth.basic_credentials(request)
+    except DomainError:
+        credentials = None
+    if credentials:
+        raws.append(credentials[1])
+    accounts = request.app[RUNTIME]["accounts"]
+    keys = (accounts.key_by_hash(hash_key(raw.strip())) for raw in raws if raw and raw.strip())
+    return {key.org_id for key in keys if key is not None}
 
 
 @web.middleware
 async def org_writes(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return await handler(request)
-    org_id = _org_of_key(request)
-    if org_id is None:
+    orgs = _orgs_of_keys(request)
+    if not orgs:
         return await handler(request)
+    # the body first, outside the lock: a client sending it slowly holds up only itself
+    await read_body(request)
     exclusive = not getattr(request.match_info.handler, "ingest", False)
-    async with request.app[WRITES].hold(org_id, exclusive=exclusive):
+    async with request.app[WRITES].hold(orgs, exclusive=exclusive):
         return await handler(request)
 
 

@@ -160,3 +160,80 @@ async def test_a_cancelled_waiter_gives_nothing_away():
     assert lock.idle()
     async with lock.hold(True):  # and it can be taken again
         pass
+
+
+async def test_two_writes_making_one_stream_of_two_types(client, acme):
+    """Both would make the stream; one does, the other finds it: its value is either refused
+    (a word on a numeric stream) or kept (a number on an alphanumeric one), never lost."""
+    r = await client.post("/v2/devices", json={"name": "t", "visibility": "private"}, headers=acme["m2x"])
+    device = (await r.json())["id"]
+    for i in range(5):
+        base = f"/v2/devices/{device}/streams/tr{i}"
+        number, word = await asyncio.gather(client.put(base + "/value", json={"value": 1.5}, headers=acme["m2x"]),
+                                            client.put(base + "/value", json={"value": "abc"}, headers=acme["m2x"]))
+        kept = {str(v["value"]) for v in (await (await client.get(base + "/values", headers=acme["m2x"])).json())["values"]}
+        assert (number.status, word.status) in ((202, 422), (202, 202)), (number.status, word.status)
+        assert ("1.5" in kept or number.status != 202) and ("abc" in kept or word.status != 202), kept
+
+
+async def test_the_lock_cannot_be_dodged_by_presenting_keys_oddly(client, acme):
+    """An extra header of another dialect, or a key padded with spaces (which the handlers strip):
+    the organization is still locked, and one of ten creates wins."""
+    padded = {"Authorization": "Basic " + base64.b64encode(f"{acme['email']}:{acme['key']} ".encode()).decode(),
+              "X-M2X-KEY": "nope"}
+    for _ in range(3):
+        r = await client.post("/v1/spaces", json={"name": "s"}, headers=padded)
+        space = (await r.json())["id"]
+        chart = {"name": "c", "type": "line", "streams": [{"metric": "cpu", "source": "*"}]}
+        answers = await asyncio.gather(client.delete(f"/v1/spaces/{space}", headers=padded),
+                                       *[client.post(f"/v1/spaces/{space}/charts", json=chart, headers=padded)
+                                         for _ in range(5)])
+        envs = await client.app[RUNTIME].store.query(EventFilter(), limit=100_000)
+        [stream] = {e.stream for e in envs if e.type == "dashboard.deleted" and e.event.dashboard_id == space}
+        assert [e.type for e in envs if e.stream == stream][-1] == "dashboard.deleted", [a.status for a in answers]
+    calls = [client.post("/admin/users", json={"org_id": acme["org"]["id"], "email": "twice@acme.example"},
+                         headers={**ADMIN, "X-M2X-KEY": "nope"}) for _ in range(10)]
+    statuses = sorted(r.status for r in await asyncio.gather(*calls))
+    assert statuses.count(201) == 1, statuses
+
+
+async def test_a_slow_body_holds_up_no_one_else(client, acme):
+    """The body is read before the organization's lock is taken."""
+    reader, writer = await asyncio.open_connection(client.server.host, client.server.port)
+    writer.write(b"POST /v2/devices HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n"
+                 + f"X-M2X-KEY: {acme['key']}\r\n\r\n".encode() + b'{"na')
+    await writer.drain()
+    await asyncio.sleep(0.05)
+    try:
+        r = await asyncio.wait_for(client.post("/v2/devices", json={"name": "quick"}, headers=acme["m2x"]), 5)
+        assert r.status == 201
+    finally:
+        writer.close()
+
+
+async def test_shared_waiters_behind_a_cancelled_exclusive_one_go_on():
+    lock = SharedExclusive()
+    reading = asyncio.Event()
+    release = asyncio.Event()
+
+    async def reader() -> None:
+        async with lock.hold(False):
+            reading.set()
+            await release.wait()
+
+    async def writer() -> None:
+        async with lock.hold(True):
+            pass
+
+    first = asyncio.create_task(reader())
+    await reading.wait()
+    waiting_writer = asyncio.create_task(writer())
+    await asyncio.sleep(0)
+    second = asyncio.create_task(reader())  # queued behind the writer
+    await asyncio.sleep(0)
+    waiting_writer.cancel()
+    await asyncio.sleep(0.01)
+    assert lock.readers == 2  # the second reader went in once the writer was gone
+    release.set()
+    await asyncio.gather(first, second, waiting_writer, return_exceptions=True)
+    assert lock.idle()

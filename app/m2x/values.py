@@ -60,7 +60,14 @@ async def _write(request: web.Request, decode: Callable[[bytes, float], list[ing
     when None: the key checked, the body decoded whole (server time for missing timestamps), stored."""
     p, device = access.device(request, "data:write", stream)
     raws = decode(await read_body(request), runtime(request).now())
-    return await _store(request, p, device, raws, create_streams=stream is not None)
+    if stream is None or stream in device.streams:
+        return await _store(request, p, device, raws, create_streams=False)
+    # The stream is to be made, and its type follows the values. Ingest holds the organization's
+    # lock shared, so two writes could each find it missing and make it, each of its own type:
+    # one write at a time makes a device's streams, and the second then finds the first's.
+    async with request.app[writes.WRITES].alone(("streams", device.id)):
+        device = commands.devices_view(runtime(request)).device(device.id) or device
+        return await _store(request, p, device, raws, create_streams=True)
 
 
 @routes.put(STREAM + "/value")
