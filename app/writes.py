@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 
 from aiohttp import web
 
@@ -55,38 +55,41 @@ class SharedExclusive:
     def _free_for(self, exclusive: bool) -> bool:
         return not self.writer and (self.readers == 0 if exclusive else True)
 
-    @contextlib.asynccontextmanager
-    async def hold(self, exclusive: bool) -> AsyncIterator[None]:
+    async def acquire(self, exclusive: bool) -> None:
         if not self.queue and self._free_for(exclusive):
             self._take(exclusive)
+            return
+        granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.queue.append((exclusive, granted))
+        try:
+            await granted  # _grant took the lock for us
+        except asyncio.CancelledError:
+            if granted.done() and not granted.cancelled():  # granted, then cancelled: give it back
+                self.release(exclusive)
+            else:  # gone from the queue: those behind it may go now
+                self._grant()
+            raise
+
+    def release(self, exclusive: bool) -> None:
+        if exclusive:
+            self.writer = False
         else:
-            granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            self.queue.append((exclusive, granted))
-            try:
-                await granted  # _grant took the lock for us
-            except asyncio.CancelledError:
-                if granted.done() and not granted.cancelled():  # granted, then cancelled: give it back
-                    self._release(exclusive)
-                else:  # gone from the queue: those behind it may go now
-                    self._grant()
-                raise
+            self.readers -= 1
+        self._grant()
+
+    @contextlib.asynccontextmanager
+    async def hold(self, exclusive: bool) -> AsyncIterator[None]:
+        await self.acquire(exclusive)
         try:
             yield
         finally:
-            self._release(exclusive)
+            self.release(exclusive)
 
     def _take(self, exclusive: bool) -> None:
         if exclusive:
             self.writer = True
         else:
             self.readers += 1
-
-    def _release(self, exclusive: bool) -> None:
-        if exclusive:
-            self.writer = False
-        else:
-            self.readers -= 1
-        self._grant()
 
     def _grant(self) -> None:
         """Hand the lock to the waiters at the head of the queue, in order: one exclusive, or
@@ -118,16 +121,27 @@ class OrgWrites:
         self._locks: dict[int, SharedExclusive] = {}
         self._keyed: dict[Hashable, SharedExclusive] = {}
 
-    @contextlib.asynccontextmanager
-    async def hold(self, org_ids: Iterable[int], *, exclusive: bool) -> AsyncIterator[None]:
-        """Every organization's lock, in ascending order (so two holders never wait on each other)."""
-        async with contextlib.AsyncExitStack() as stack:
-            for org_id in sorted(set(org_ids)):
+    async def acquire(self, org_ids: set[int], *, exclusive: bool) -> list[SharedExclusive]:
+        """Every organization's lock, in ascending order (so two holders never wait on each
+        other); what was taken, for ``release``. Plain calls, not a context manager: this is
+        on every write's path."""
+        taken: list[SharedExclusive] = []
+        try:
+            for org_id in sorted(org_ids) if len(org_ids) > 1 else org_ids:
                 lock = self._locks.get(org_id)
                 if lock is None:
                     lock = self._locks[org_id] = SharedExclusive()
-                await stack.enter_async_context(lock.hold(exclusive))
-            yield
+                await lock.acquire(exclusive)
+                taken.append(lock)
+        except BaseException:
+            self.release(taken, exclusive=exclusive)
+            raise
+        return taken
+
+    @staticmethod
+    def release(taken: list[SharedExclusive], *, exclusive: bool) -> None:
+        for lock in reversed(taken):
+            lock.release(exclusive)
 
     @contextlib.asynccontextmanager
     async def alone(self, key: Hashable) -> AsyncIterator[None]:
@@ -175,8 +189,12 @@ async def org_writes(request: web.Request, handler: Handler) -> web.StreamRespon
     # the body first, outside the lock: a client sending it slowly holds up only itself
     await read_body(request)
     exclusive = not getattr(request.match_info.handler, "ingest", False)
-    async with request.app[WRITES].hold(orgs, exclusive=exclusive):
+    writes = request.app[WRITES]
+    taken = await writes.acquire(orgs, exclusive=exclusive)
+    try:
         return await handler(request)
+    finally:
+        writes.release(taken, exclusive=exclusive)
 
 
 WRITES: web.AppKey[OrgWrites] = web.AppKey("writes", OrgWrites)
