@@ -24,7 +24,7 @@ class JsonAccessLogger(AbstractAccessLogger):
         self.logger.info(_encode({
             "request_id": request.get(REQUEST_ID, ""),
             "remote": request.remote,
-            "method": _text(request.method),
+            "method": request.method,
             "path": _text(request.path),  # never the query string: it may carry share tokens
             "status": response.status,
             "bytes": response.body_length,

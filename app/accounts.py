@@ -86,7 +86,7 @@ async def create_org(rt: Runtime, name: str, *, actor: str, request_id: str = ""
 def find_org(rt: Runtime, ref: str | int) -> Org:
     """An organization by id, or by name (the CLI's way)."""
     acc = _accounts(rt)
-    org = acc.org(int(ref)) if isinstance(ref, int) or (str(ref).isascii() and str(ref).isdigit()) else None
+    org = acc.org(int(ref)) if isinstance(ref, int) or (str(ref).isascii() and str(ref).isdigit() and len(str(ref)) <= 18) else None
     org = org or acc.org_by_name(str(ref))
     if org is None:
         raise NotFound(f"organization {ref!r} not found", field="org")
@@ -164,6 +164,9 @@ def new_key(rt: Runtime, user_id: int, *, scopes: Iterable[str] | None = None, n
     chosen = check_scopes(DEFAULT_SCOPES if scopes is None else scopes)
     if not chosen:
         raise Invalid("a key needs at least one scope", field="scopes", reason="is not present")
+    if "admin" in chosen and user.org_id != OPERATOR_ORG:
+        raise Invalid(f"only keys of the operator organization ({OPERATOR_ORG}) can hold the admin scope",
+                      field="scopes", reason="is invalid")
     raw = generate_key()
 
     def batch(n: int) -> Pending:

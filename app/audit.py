@@ -46,7 +46,7 @@ async def as_of(store: EventStore, entity: str, at: str) -> tuple[Any, int]:
         raise Invalid(f"unknown kind of entity {entity!r}; known: {', '.join(aggregates.kinds())}", field="entity")
     at = at.strip()
     if at.isascii() and at.isdigit():  # a position; beyond any there can be, the head
-        envs = await store.read_stream(entity, up_to=min(int(at), 2**62))
+        envs = await store.read_stream(entity, up_to=int(at) if len(at) <= 18 else 2**62)
     else:
         until = int(parse_time(at, "as_of") * 1_000_000)
         envs = [e for e in await store.read_stream(entity) if e.recorded_at <= until]

@@ -11,7 +11,6 @@ disabled organization is ``AccountInactive``; a key without the scope is ``Forbi
 from __future__ import annotations
 
 import base64
-import binascii
 
 import msgspec
 from aiohttp import web

@@ -127,7 +127,7 @@ class OrgWrites:
         on every write's path."""
         taken: list[SharedExclusive] = []
         try:
-            for org_id in sorted(org_ids) if len(org_ids) > 1 else org_ids:
+            for org_id in sorted(org_ids):
                 lock = self._locks.get(org_id)
                 if lock is None:
                     lock = self._locks[org_id] = SharedExclusive()
@@ -176,13 +176,15 @@ def _orgs_of_keys(request: web.Request) -> set[int]:
         raws.append(credentials[1])
     accounts = request.app[RUNTIME]["accounts"]
     keys = (accounts.key_by_hash(hash_key(raw.strip())) for raw in raws if raw and raw.strip())
-    return {key.org_id for key in keys if key is not None}
+    # only live keys of live organizations: any other is refused before anything is written
+    return {key.org_id for key in keys if key is not None and key.enabled
+            and (org := accounts.org(key.org_id)) is not None and org.enabled}
 
 
 @web.middleware
 async def org_writes(request: web.Request, handler: Handler) -> web.StreamResponse:
-    if request.method in ("GET", "HEAD", "OPTIONS"):
-        return await handler(request)
+    if request.method in ("GET", "HEAD", "OPTIONS") or request.match_info.http_exception is not None:
+        return await handler(request)  # reads, and paths or methods that lead nowhere (404, 405)
     orgs = _orgs_of_keys(request)
     if not orgs:
         return await handler(request)

@@ -150,3 +150,18 @@ async def test_huge_numbers_in_query_strings(client, acme):
     assert r.status == 200 and [v["value"] for v in (await r.json())["values"]] == [1.0]  # the first point alone
     r = await client.get("/admin/entities/org-1?as_of=" + "9" * 30, headers=ADMIN)
     assert r.status == 200 and (await r.json())["state"]["name"]  # beyond every position: as it is now
+
+
+async def test_digit_strings_too_long_for_int(client, acme):
+    """int() refuses more than 4,300 digits (ValueError): such ids are nobody's, such positions
+    are beyond the head."""
+    many = "9" * 5000
+    r = await client.get(f"/v2/keys/{many}", headers=acme["m2x"])
+    assert r.status == 404
+    r = await client.get(f"/admin/entities/org-1?as_of={many}", headers=ADMIN)
+    assert r.status == 200
+    before = await position(client)
+    r = await client.post("/v1/instruments", json={"name": "x", "streams": {many: {"metric": "cpu", "source": "*"}}},
+                          headers=acme["basic"])
+    assert 400 <= r.status < 500
+    assert await position(client) == before

@@ -127,6 +127,6 @@ def listlike(value: Any, field: str) -> list[Any]:
     """A JSON array, or a hash by index as forms give it (``{"0": ..., "1": ...}``), as a list."""
     if isinstance(value, list):
         return value
-    if isinstance(value, dict) and all(k.isascii() and k.isdigit() for k in value):
+    if isinstance(value, dict) and all(k.isascii() and k.isdigit() and len(k) <= 18 for k in value):
         return [value[k] for k in sorted(value, key=int)]
     raise Invalid(f"{field} must be a list", field=field, reason="is not a list")

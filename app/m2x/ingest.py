@@ -2,13 +2,13 @@
 
 Fast path: one typed msgspec decoder per body shape, then vectorised checks. In lists of
 values the timestamps are decoded as strings and turned into epoch seconds all at once
-(:func:`app.stamps.epoch_seconds`); a short list, or one that is not all in one plain RFC 3339
-layout, is parsed one by one by ``datetime.fromisoformat``, as the slow path does. Anything the fast path does not accept (a decode error,
-a naive timestamp, NaN written as a bare ``NaN`` by Python's json module, an out-of-range time)
-is handed to the slow path, which walks the body as plain JSON and either accepts it (the
-lenient forms: naive or space-separated timestamps) or raises a 422 naming the field
-(``values[3].timestamp``, ``values.temp[0].value``). Both paths give the same result for what
-they both accept.
+(:func:`app.stamps.epoch_seconds`); a short list, or one not all in one plain RFC 3339 layout,
+is parsed one by one by ``datetime.fromisoformat``, as the slow path does (so a space for the
+``T`` is fine on both). Anything the fast path does not accept (a decode error, a naive
+timestamp, NaN written as a bare ``NaN`` by Python's json module, an out-of-range time) is
+handed to the slow path, which walks the body as plain JSON and either accepts it (naive
+timestamps are UTC) or raises a 422 naming the field (``values[3].timestamp``,
+``values.temp[0].value``). Both paths give the same result for what they both accept.
 """
 
 from __future__ import annotations

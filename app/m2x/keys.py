@@ -43,7 +43,7 @@ def _find(request: web.Request, org_id: int) -> tuple[ApiKey, str | None]:
     ref = request.match_info["key"]
     acc = _accounts(request)
     raw = ref if _HEX.match(ref) else None
-    key = acc.key_by_hash(accounts.hash_key(ref)) if raw else (acc.state.keys.get(int(ref)) if ref.isascii() and ref.isdigit() else None)
+    key = acc.key_by_hash(accounts.hash_key(ref)) if raw else (acc.state.keys.get(int(ref)) if ref.isascii() and ref.isdigit() and len(ref) <= 18 else None)
     if key is None or key.org_id != org_id or not key.enabled:
         raise not_found("Key")
     return key, raw
