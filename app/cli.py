@@ -18,7 +18,7 @@ from app import accounts, audit, config as config_mod
 from app.config import Config
 from app.errors import DomainError
 from app.runtime import Runtime
-from events.errors import StoreError
+from events.errors import StoreError, Unstorable
 from events.sqlite import SqliteEventStore
 
 ACTOR = "cli"
@@ -110,6 +110,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_run(args, cfg))
     except DomainError as exc:
         sys.stderr.write(f"broadsheet: {exc.message}\n")
+        return 2
+    except Unstorable as exc:  # e.g. a name that is not valid Unicode, as a shell can pass
+        sys.stderr.write(f"broadsheet: {exc}\n")
         return 2
     except StoreError as exc:
         sys.stderr.write(f"broadsheet: {exc}\n")

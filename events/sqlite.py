@@ -141,6 +141,17 @@ def _load_versions(conn: sqlite3.Connection, streams: set[str]) -> dict[str, int
     return versions
 
 
+_BEYOND = 2**62  # a position, count or time no log reaches, and SQLite can still hold
+
+
+def _storable(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _first_at(conn: sqlite3.Connection, us: int) -> int:
     lo, hi = 1, conn.execute("SELECT COALESCE(MAX(position), 0) FROM events").fetchone()[0] + 1
     while lo < hi:
@@ -476,11 +487,17 @@ class SqliteEventStore:
         return await self.query(EventFilter(stream=stream, up_to=up_to), limit=1_000_000)
 
     async def query(self, flt: EventFilter, limit: int = 100) -> list[Envelope]:
-        after, up_to = flt.after, flt.up_to
+        texts = (flt.stream, flt.stream_prefix, flt.actor, flt.type)
+        if not all(t is None or _storable(t) for t in texts):
+            return []  # text no event can hold (a lone surrogate, as a command line can give)
+        # positions and limits beyond any there can be: SQLite's integers end at 2**63 - 1
+        after = min(flt.after, _BEYOND)
+        up_to = None if flt.up_to is None else min(flt.up_to, _BEYOND)
+        limit = min(limit, _BEYOND)
         if flt.since_us is not None:
-            after = max(after, await self._first_at(flt.since_us) - 1)
+            after = max(after, await self._first_at(min(flt.since_us, _BEYOND)) - 1)
         if flt.until_us is not None:
-            last = await self._first_at(flt.until_us) - 1
+            last = await self._first_at(min(flt.until_us, _BEYOND)) - 1
             up_to = last if up_to is None else min(up_to, last)
         where: list[str] = ["position > ?"]
         args: list[Any] = [after]

@@ -103,3 +103,17 @@ def test_bad_configuration_is_refused_before_anything_is_written(tmp_path):
     assert not (tmp_path / "events.db").exists()
     port = cli(tmp_path, "serve", "--port", "70000")
     assert port.returncode == 2 and "out of range" in port.stderr
+
+
+def test_bad_arguments_get_a_message_not_a_traceback(tmp_path):
+    """Arguments that are not UTF-8 (as a shell passes bytes) and positions beyond SQLite's
+    integers: a one-line message and exit code 2, or an empty answer, never a traceback."""
+    bad = os.fsdecode(b"\xff")  # what Python makes of a non-UTF-8 argument: a lone surrogate
+    assert cli(tmp_path, "orgs", "create", "acme").returncode == 0
+    for args, code in ((("orgs", "create", bad), 2), (("keys", "create", "--org", "acme", "--user", f"a{bad}@b.c"), 2),
+                       (("audit", "--actor", bad), 0), (("audit", "--entity", bad), 0),
+                       (("audit", "--after", "9" * 30), 0), (("replay", "--as-of", "5", f"org-{bad}"), 2)):
+        done = subprocess.run([sys.executable, "-m", "app", *args, "--data-dir", str(tmp_path)],
+                              capture_output=True, timeout=60, env={**os.environ, "BROADSHEET_ADMIN_KEY": "a" * 32})
+        assert done.returncode == code, (args, done.stderr)
+        assert b"Traceback" not in done.stderr, (args, done.stderr)

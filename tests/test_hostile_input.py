@@ -165,3 +165,24 @@ async def test_digit_strings_too_long_for_int(client, acme):
                           headers=acme["basic"])
     assert 400 <= r.status < 500
     assert await position(client) == before
+
+
+async def test_a_librato_source_cannot_be_a_devices_id(client, acme):
+    """Series are kept by (organization, source, metric), and a device's by its id: a Librato
+    source spelled as a device id would write into the device's stream."""
+    device = acme["device"]
+    await client.put(f"/v2/devices/{device}/streams/temp/value", json={"value": 21.5, "timestamp": "2026-01-01T00:00:00Z"},
+                     headers=acme["m2x"])
+    before = await position(client)
+    r = await client.post("/v1/metrics", json={"source": device, "gauges": [{"name": "temp", "value": 999}]},
+                          headers=acme["basic"])
+    assert r.status == 400 and "source" in (await r.json())["errors"]["params"]
+    assert await position(client) == before
+    r = await client.get(f"/v2/devices/{device}/streams/temp/values", headers=acme["m2x"])
+    assert [v["value"] for v in (await r.json())["values"]] == [21.5]
+
+
+async def test_positions_beyond_sqlite_integers(client):
+    for query in ("after=9223372036854775808", "after=" + "9" * 30, "limit=" + "9" * 30):
+        r = await client.get(f"/admin/events?{query}", headers=ADMIN)
+        assert 200 <= r.status < 500, (query, r.status)

@@ -65,8 +65,21 @@ def _points(org_id: int, batch: Batch) -> Pending:
     return Pending(f"{LIBRATO_STREAM}{org_id}", tuple(events), None)
 
 
+def _not_devices(rt: Runtime, org_id: int, batch: Batch) -> None:
+    """Series are kept by (organization, source, metric), and an M2X device's series by its id as
+    the source: a Librato source spelled as one of the organization's device ids would write
+    into that device's streams (and its delete would erase them). Such a source is refused."""
+    devices = rt["devices"]
+    for source in {p.source for p in batch.points}:
+        device = devices.device(source) if len(source) == 32 else None
+        if device is not None and device.org_id == org_id:
+            raise Invalid(f"source {source!r} is the id of an M2X device of this account", field="source",
+                          reason="is an M2X device's id")
+
+
 async def record(rt: Runtime, org_id: int, batch: Batch, *, actor: str, request_id: str) -> int:
     """Store a checked batch, whole; returns how many measurements it had."""
+    _not_devices(rt, org_id, batch)
     for _ in range(ATTEMPTS):
         pending = _definitions(metrics_view(rt), org_id, batch) + [_points(org_id, batch)]
         try:
