@@ -26,6 +26,16 @@ T = TypeVar("T")
 _json = msgspec.json.Encoder()
 
 
+def _count(least: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``least``."""
+    def parse(text: str) -> int:
+        value = int(text)  # argparse turns the ValueError into its usage message
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be at least {least}")
+        return value
+    return parse
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="broadsheet", description="Publish charts and dashboards of time-series data.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -78,8 +88,8 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--type", help="event type, e.g. key.created")
     a.add_argument("--since", help="ISO 8601 time or Unix seconds (inclusive)")
     a.add_argument("--until", help="ISO 8601 time or Unix seconds (exclusive)")
-    a.add_argument("--after", type=int, default=0, help="only events after this position")
-    a.add_argument("--limit", type=int, default=1_000_000)
+    a.add_argument("--after", type=_count(0), default=0, help="only events after this position")
+    a.add_argument("--limit", type=_count(1), default=1_000_000)
     a.add_argument("--json", action="store_true", help="NDJSON, one event per line")
 
     r = cmd("replay", "print an entity as it was at a log position or a time")

@@ -112,7 +112,8 @@ def test_bad_arguments_get_a_message_not_a_traceback(tmp_path):
     assert cli(tmp_path, "orgs", "create", "acme").returncode == 0
     for args, code in ((("orgs", "create", bad), 2), (("keys", "create", "--org", "acme", "--user", f"a{bad}@b.c"), 2),
                        (("audit", "--actor", bad), 0), (("audit", "--entity", bad), 0),
-                       (("audit", "--after", "9" * 30), 0), (("replay", "--as-of", "5", f"org-{bad}"), 2)):
+                       (("audit", "--after", "9" * 30), 0), (("replay", "--as-of", "5", f"org-{bad}"), 2),
+                       (("audit", "--limit", "0"), 2), (("audit", "--after", "-1"), 2)):
         done = subprocess.run([sys.executable, "-m", "app", *args, "--data-dir", str(tmp_path)],
                               capture_output=True, timeout=60, env={**os.environ, "BROADSHEET_ADMIN_KEY": "a" * 32})
         assert done.returncode == code, (args, done.stderr)

@@ -67,8 +67,11 @@ async def test_validation_failures_are_422_and_store_nothing(client):
     dev = await make_device(client, key)
     foreign = await make_device(client, other)
     chart = await make_chart(client, key, [(dev, "temperature")])
+    await client.put(f"/v2/devices/{dev}/streams/mode", headers=m2x(key), json={"type": "alphanumeric"})
     before = await position(client)
     cases = [
+        ({"name": "x", "series": [{"device": dev, "stream": "mode"}]}, {"stream": ["not_numeric"]}),
+        ({"name": "x", "series": [{"device": dev, "stream": "temperature"}] * 101}, {"series": ["too_many"]}),
         ({"series": [{"device": dev, "stream": "temperature"}]}, {"name": ["not_present"]}),
         ({"name": "", "series": [{"device": dev, "stream": "temperature"}]}, {"name": ["not_present"]}),
         ({"name": "x"}, {"series": ["not_present"]}),

@@ -66,8 +66,8 @@ async def _body(request: web.Request) -> dict[str, Any]:
 
 
 def _validate(rt: Runtime, org_id: int, body: dict[str, Any]) -> tuple[str, tuple[SeriesRef, ...]]:
-    """The seed's validations, all reported at once: name and series present, every device the
-    account's own, every stream on its device."""
+    """The seed's validations, all reported at once: name and series present (at most
+    commands.MAX_SERIES), every device the account's own, every stream on its device and numeric."""
     errors: dict[str, list[str]] = {}
     name = body.get("name")
     if not isinstance(name, str) or not name.strip():
@@ -76,6 +76,8 @@ def _validate(rt: Runtime, org_id: int, body: dict[str, Any]) -> tuple[str, tupl
     refs: list[SeriesRef] = []
     if not isinstance(raw, list) or not raw:
         errors["series"] = ["not_present"]
+    elif len(raw) > commands.MAX_SERIES:
+        errors["series"] = ["too_many"]
     else:
         devices = devices_view(rt)
         for item in raw:
@@ -94,6 +96,8 @@ def _validate(rt: Runtime, org_id: int, body: dict[str, Any]) -> tuple[str, tupl
                 errors.setdefault("device", ["not_found"])
             elif stream not in device.streams:
                 errors.setdefault("stream", ["not_found"])
+            elif device.streams[stream].type != "numeric":  # strings have nothing to plot
+                errors.setdefault("stream", ["not_numeric"])
             else:
                 refs.append(SeriesRef(source=device_id, metric=stream))
     if errors:
