@@ -186,3 +186,22 @@ async def test_positions_beyond_sqlite_integers(client):
     for query in ("after=9223372036854775808", "after=" + "9" * 30, "limit=" + "9" * 30):
         r = await client.get(f"/admin/events?{query}", headers=ADMIN)
         assert 200 <= r.status < 500, (query, r.status)
+
+
+async def test_sampling_intervals_too_small_or_large(client, acme):
+    stream = f"/v2/devices/{acme['device']}/streams/temp"
+    await client.post(stream + "/values", json={"values": [{"timestamp": "2024-01-01T00:00:00Z", "value": 1}]},
+                      headers=acme["m2x"])
+    for interval in ("1e-300", "5e-324", "0.0001", "1e308"):
+        r = await client.get(f"{stream}/sampling?type=avg&interval={interval}", headers=acme["m2x"])
+        assert r.status == 422 and (await r.json())["errors"] == {"interval": ["out_of_range"]}, interval
+    r = await client.get(f"{stream}/sampling?type=avg&interval=0.001", headers=acme["m2x"])
+    assert r.status == 200
+
+
+async def test_a_tag_filter_finds_a_legacy_source_whatever_its_case(client, acme):
+    await client.post("/v1/metrics", json={"source": "Web-3", "gauges": [{"name": "cpu", "value": 1}]},
+                      headers=acme["basic"])
+    for wanted in ("Web-3", "web-3", "Web-*"):
+        r = await client.get(f"/v1/measurements/cpu?duration=3600&tags[source]={wanted}", headers=acme["basic"])
+        assert r.status == 200 and len((await r.json())["series"]) == 1, wanted

@@ -65,7 +65,9 @@ async def get_measurements(request: web.Request) -> web.Response:
     out = []
     for source in view.sources_of(p.org_id, metric.key):
         tags = tags_of(source)
-        if not all(k in tags and reads.matches(v, tags[k]) for k, v in wanted.items()):
+        # tags are kept lower-case, and the filter is lowered to match; a legacy source keeps
+        # its case, so it is lowered here for the comparison only
+        if not all(k in tags and reads.matches(v, tags[k].lower()) for k, v in wanted.items()):
             continue
         t, v = rt["series"].window(p.org_id, source, metric.key, w.start, w.end)
         if len(t) == 0:

@@ -26,6 +26,7 @@ from projections.series import Series, aggregate_sorted
 
 ACCEPTED = {"status": "accepted"}
 MAX_LIMIT = 10_000  # values or buckets per read
+MIN_INTERVAL, MAX_INTERVAL = 0.001, 1e10  # sampling buckets: a millisecond to the whole 1970..2199 span
 SAMPLING_TYPES = ("nth", "min", "max", "count", "avg", "sum", "stddev")
 
 
@@ -196,6 +197,9 @@ def _interval(q: dict[str, str], kind: str) -> float:
                       field="interval", reason="invalid") from None
     if not (value >= 1 if kind == "nth" else 0 < value < float("inf")):
         raise Invalid("interval must be positive", field="interval", reason="out_of_range")
+    if kind != "nth" and not MIN_INTERVAL <= value <= MAX_INTERVAL:  # beyond: bucket stamps overflow
+        raise Invalid(f"interval must be {MIN_INTERVAL} to {MAX_INTERVAL:.0f} seconds", field="interval",
+                      reason="out_of_range")
     # every N-th point: beyond any series' length N picks the first point alone; bounded, it
     # stays a valid slice step and float
     return min(value, 2**53)
