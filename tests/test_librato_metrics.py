@@ -212,3 +212,30 @@ async def test_long_reads_stop_at_the_row_limit_with_next_time(client: TestClien
     rest = await get(client, k, "/v1/metrics/big", start_time=body["query"]["next_time"])
     assert len(rest["measurements"]["s"]) == 2_000 and "query" not in rest
     assert len((await get(client, k, "/v1/metrics/big", count=7))["measurements"]["s"]) == 7
+
+
+async def test_paging_with_next_time_sends_every_row_once(client: TestClient) -> None:
+    """A page ends at one time for every series: following next_time gives each source's rows,
+    and the summarized 'all', exactly once (before, sources not cut were sent again on every
+    page, and 'all' was cut at the row limit without a next_time)."""
+    k = await make_org_key(client, "acme")
+    for part in range(3):  # source a: 15,000 points every 1 s; source b: 3,000 every 5 s
+        await post(client, k, {"source": "a", "gauges": [{"name": "big", "value": 1, "measure_time": T0 + i}
+                                                         for i in range(part * 5000, part * 5000 + 5000)]})
+    await post(client, k, {"source": "b", "gauges": [{"name": "big", "value": 2, "measure_time": T0 + 5 * i}
+                                                     for i in range(3000)]})
+    seen: dict[str, list[float]] = {"a": [], "b": [], "all": []}
+    start, pages = T0, 0
+    while True:
+        body = await get(client, k, "/v1/metrics/big", start_time=start, end_time=T0 + 20_000,
+                         summarize_sources="true")
+        pages += 1
+        for name, rows in body["measurements"].items():
+            seen[name] += [row["measure_time"] for row in rows]
+        if "query" not in body:
+            break
+        start = body["query"]["next_time"]
+    assert pages == 2
+    assert seen["a"] == list(range(T0, T0 + 15_000))
+    assert seen["b"] == [T0 + 5 * i for i in range(3000)]
+    assert seen["all"] == list(range(T0, T0 + 15_000))

@@ -117,10 +117,15 @@ async def get_metric(request: web.Request) -> web.Response:
         measurements[source or ingest.UNASSIGNED] = found
         next_time = more if next_time is None or (more is not None and more < next_time) else next_time
     if str(q.get("summarize_sources", "")).lower() in ("true", "1") and parts:
-        measurements["all"] = reads.limit(reads.summarized(parts, w.resolution), w)[0]
-    body.update({"measurements": measurements, "resolution": w.resolution})
+        measurements["all"], more = reads.limit(reads.summarized(parts, w.resolution), w)
+        next_time = more if next_time is None or (more is not None and more < next_time) else next_time
     if next_time is not None:
+        # one page ends at one time for every series: what is left of each (cut or not) comes
+        # with the next page, which starts at next_time, so no row is sent twice nor skipped
+        kept = {name: [row for row in found if row["measure_time"] < next_time] for name, found in measurements.items()}
+        measurements = {name: found for name, found in kept.items() if found}
         body["query"] = {"next_time": reads._num(next_time)}
+    body.update({"measurements": measurements, "resolution": w.resolution})
     return json_response(body)
 
 
