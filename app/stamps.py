@@ -120,9 +120,10 @@ def _layout(s: str) -> _Layout | None:
     return layout
 
 
-def epoch_seconds(stamps: list[str]) -> np.ndarray | None:
+def epoch_seconds(stamps: list[str], step_us: int = 1) -> np.ndarray | None:
     """The epoch seconds of every timestamp, or None when any is not certainly valid in the
-    first one's layout and within 1970..2199 (the caller then parses them one by one)."""
+    first one's layout and within 1970..2199 (the caller then parses them one by one).
+    ``step_us``: floor each to a multiple of this many microseconds (1000: milliseconds)."""
     if not stamps or not isinstance(stamps[0], str):
         return None
     layout = _layout(stamps[0])
@@ -148,6 +149,8 @@ def epoch_seconds(stamps: list[str]) -> np.ndarray | None:
     if not bool(((day >= 1) & (day <= _MONTH_DAYS[key]) & (fields[:, 2] < 24)).all()):
         return None
     us = _MONTH_START[key] + fields[:, 3]
+    if step_us > 1:  # exact: us holds whole numbers below 2**53, so the quotient's error
+        us = np.floor(us / step_us) * step_us  # (under half a unit in its last place) never crosses one
     seconds = us / _US
     if not (MIN_TIME <= seconds.min() and seconds.max() < MAX_TIME):
         return None

@@ -300,3 +300,18 @@ async def test_long_lists_in_mixed_layouts(client, dev):
     expected = [ts(i + (i % 2) * 0.25) if i % 4 != 2 else ts(i)[:19] + ".000Z" for i in reversed(range(200))]
     assert [v["timestamp"] for v in body["values"]] == expected
     assert [v["value"] for v in body["values"]] == [float(i) for i in reversed(range(200))]
+
+
+@pytest.mark.parametrize("n", [2, 150])  # one by one, and all at once
+async def test_times_are_kept_to_the_millisecond(client, dev, n):
+    """Reads print milliseconds, so times are stored floored to them: two writes within one
+    millisecond are one timestamp (the later wins), and a window of that millisecond finds it."""
+    values = [{"timestamp": f"2025-11-14T10:00:{i // 1000:02d}.{i % 1000:03d}100Z", "value": 1.0} for i in range(n - 1)]
+    values.append({"timestamp": f"2025-11-14T10:00:{(n - 2) // 1000:02d}.{(n - 2) % 1000:03d}900Z", "value": 2.0})
+    r = await client.post(f"{dev['base']}/temp/values", headers=m2x(dev["key"]), json={"values": values})
+    assert r.status == 202
+    last = f"2025-11-14T10:00:{(n - 2) // 1000:02d}.{(n - 2) % 1000:03d}Z"
+    body = await (await client.get(f"{dev['base']}/temp/values?start={last}&end={last}", headers=m2x(dev["key"]))).json()
+    assert [(v["timestamp"], v["value"]) for v in body["values"]] == [(last, 2.0)]
+    body = await (await client.get(f"{dev['base']}/temp/values?limit=1000", headers=m2x(dev["key"]))).json()
+    assert len(body["values"]) == n - 1

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.errors import Invalid
+from app.m2x.ingest import to_ms
 from app.stamps import epoch_seconds
 from app.times import iso, parse_iso
 
@@ -59,6 +60,8 @@ def test_one_layout_is_answered_exactly(layout, instants):
     else:
         assert got is not None, stamps
         assert got.tolist() == expected
+        # floored to the millisecond (M2X's ingest): the same as flooring one by one
+        assert epoch_seconds(stamps, step_us=1000).tolist() == [to_ms(t) for t in expected]
 
 
 @settings(max_examples=500, deadline=None)
