@@ -61,3 +61,10 @@ def test_window_rules() -> None:
     assert w is not None and (w.start, w.end) == (950, 1000)
     w = reads.window({"count": "3", "resolution": "None"}, now, require=False)
     assert w is not None and (w.start, w.end, w.count, w.resolution) == (0, now, 3, 1)
+
+
+def test_filters_glob_with_star_only():
+    assert reads.matches("web-*", "web-12") and reads.matches("*", "") and reads.matches("a*b*c", "aXbYc")
+    assert not reads.matches("web-*", "db-1") and not reads.matches("a*c", "abd")
+    assert reads.matches("what?", "what?") and not reads.matches("what?", "whats")  # ? is itself
+    assert reads.matches("[x]*", "[x]1") and not reads.matches("[x]*", "x1")  # so is [

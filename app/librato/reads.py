@@ -7,7 +7,8 @@ A rolled-up row of a gauge is exact over summaries: ``count`` and ``sum`` add up
 
 from __future__ import annotations
 
-import fnmatch
+import functools
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -66,8 +67,16 @@ def window(q: Mapping[str, Any], now: float, *, require: bool) -> Window | None:
 
 
 def matches(pattern: str, value: str) -> bool:
-    """Librato source and tag filters: exact, or a glob with ``*``."""
-    return fnmatch.fnmatchcase(value, pattern) if "*" in pattern or "?" in pattern else value == pattern
+    """Librato source and tag filters: exact, or a glob with ``*`` (any run of characters). No
+    other character is special: ``?`` and ``[`` match themselves."""
+    if "*" not in pattern:
+        return value == pattern
+    return _glob(pattern).fullmatch(value) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _glob(pattern: str) -> re.Pattern[str]:
+    return re.compile(".*".join(map(re.escape, pattern.split("*"))), re.DOTALL)
 
 
 def stat_arrays(t: np.ndarray, v: np.ndarray, stats: Mapping[float, Stat]) -> tuple[np.ndarray, ...]:
