@@ -239,3 +239,20 @@ async def test_paging_with_next_time_sends_every_row_once(client: TestClient) ->
     assert seen["a"] == list(range(T0, T0 + 15_000))
     assert seen["b"] == [T0 + 5 * i for i in range(3000)]
     assert seen["all"] == list(range(T0, T0 + 15_000))
+
+
+
+async def test_paging_with_fractional_times_splits_no_bucket_of_all(client: TestClient) -> None:
+    k = await make_org_key(client, "acme")
+    for part in range(3):
+        await post(client, k, {"source": "a", "gauges": [{"name": "half", "value": 1, "measure_time": T0 + 0.25 + 0.5 * i}
+                                                         for i in range(part * 4000, min(part * 4000 + 4000, 10_001))]})
+    counted, points, start = 0, 0, T0
+    while True:
+        body = await get(client, k, "/v1/metrics/half", start_time=start, end_time=T0 + 10_000, summarize_sources="true")
+        counted += sum(row["count"] for row in body["measurements"].get("all", []))
+        points += len(body["measurements"].get("a", []))
+        if "query" not in body:
+            break
+        start = body["query"]["next_time"]
+    assert points == counted == 10_001

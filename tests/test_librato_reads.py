@@ -68,3 +68,7 @@ def test_filters_glob_with_star_only():
     assert not reads.matches("web-*", "db-1") and not reads.matches("a*c", "abd")
     assert reads.matches("what?", "what?") and not reads.matches("what?", "whats")  # ? is itself
     assert reads.matches("[x]*", "[x]1") and not reads.matches("[x]*", "x1")  # so is [
+    assert reads.matches("a*a", "a") is False and reads.matches("ab*ba", "aba") is False  # pieces may not overlap
+    # a pattern a backtracking regex takes minutes over is answered at once
+    assert not reads.matches("*a" * 20 + "*b", "a" * 200)
+    assert reads.matches("*a" * 20 + "*", "a" * 200)

@@ -315,3 +315,15 @@ async def test_times_are_kept_to_the_millisecond(client, dev, n):
     assert [(v["timestamp"], v["value"]) for v in body["values"]] == [(last, 2.0)]
     body = await (await client.get(f"{dev['base']}/temp/values?limit=1000", headers=m2x(dev["key"]))).json()
     assert len(body["values"]) == n - 1
+
+
+
+async def test_a_point_is_found_and_deleted_by_the_time_it_was_written_at(client, dev):
+    at = "2025-11-14T10:00:00.000700Z"  # kept as .000
+    await client.post(f"{dev['base']}/temp/values", headers=m2x(dev["key"]), json={"values": [{"timestamp": at, "value": 3}]})
+    body = await (await client.get(f"{dev['base']}/temp/values?start={at}&end={at}", headers=m2x(dev["key"]))).json()
+    assert [v["value"] for v in body["values"]] == [3.0]
+    r = await client.delete(f"{dev['base']}/temp/values", headers=m2x(dev["key"]), json={"from": at, "end": at})
+    assert r.status == 204
+    body = await (await client.get(f"{dev['base']}/temp/values", headers=m2x(dev["key"]))).json()
+    assert body["values"] == []

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import math
+
 from typing import Any
 
 from aiohttp import web
@@ -119,6 +121,10 @@ async def get_metric(request: web.Request) -> web.Response:
     if str(q.get("summarize_sources", "")).lower() in ("true", "1") and parts:
         measurements["all"], more = reads.limit(reads.summarized(parts, w.resolution), w)
         next_time = more if next_time is None or (more is not None and more < next_time) else next_time
+        if next_time is not None:  # on the start of an 'all' bucket, so no bucket is split over pages
+            step = max(w.resolution, 1)
+            aligned = math.floor(next_time / step) * step
+            next_time = aligned if aligned > w.start else next_time
     if next_time is not None:
         # one page ends at one time for every series: what is left of each (cut or not) comes
         # with the next page, which starts at next_time, so no row is sent twice nor skipped

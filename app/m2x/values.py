@@ -26,7 +26,7 @@ from projections.series import Series, aggregate_sorted
 
 ACCEPTED = {"status": "accepted"}
 MAX_LIMIT = 10_000  # values or buckets per read
-MIN_INTERVAL, MAX_INTERVAL = 0.001, 1e10  # sampling buckets: a millisecond to the whole 1970..2199 span
+MIN_INTERVAL, MAX_INTERVAL = 1, 1e10  # sampling buckets, seconds: finer ones would split milliseconds unevenly
 SAMPLING_TYPES = ("nth", "min", "max", "count", "avg", "sum", "stddev")
 
 
@@ -107,8 +107,15 @@ async def post_device_update(request: web.Request) -> web.Response:
 
 # -- reading --------------------------------------------------------------------------------
 
+def _ms_param(q: dict[str, str], name: str) -> float | None:
+    """A time parameter at the precision times are kept at (ingest.to_ms): a point is found by
+    the very time it was written at, sub-millisecond digits and all."""
+    t = time_param(q, name)
+    return None if t is None else ingest.to_ms(t)
+
+
 def _window(q: dict[str, str]) -> tuple[float | None, float | None, float, float]:
-    start, end = time_param(q, "start"), time_param(q, "end")
+    start, end = _ms_param(q, "start"), _ms_param(q, "end")
     lo = start if start is not None else MIN_TIME
     hi = end if end is not None else MAX_TIME
     if lo > hi:
@@ -166,8 +173,8 @@ async def list_values(request: web.Request) -> web.Response:
 
 
 def _range(q: dict[str, str]) -> tuple[float, float]:
-    start = time_param(q, "from") if "from" in q else time_param(q, "start")
-    end = time_param(q, "end")
+    start = _ms_param(q, "from") if "from" in q else _ms_param(q, "start")
+    end = _ms_param(q, "end")
     if start is None:
         raise Invalid("from is required", field="from", reason="not_present")
     if end is None:
