@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable, Iterable
 
 from app.errors import AccountInactive, Conflict, Invalid, NotFound
+from app.http import small_int
 from app.runtime import Runtime
 from events import accounts as ev
 from events.base import Pending
@@ -86,7 +87,8 @@ async def create_org(rt: Runtime, name: str, *, actor: str, request_id: str = ""
 def find_org(rt: Runtime, ref: str | int) -> Org:
     """An organization by id, or by name (the CLI's way)."""
     acc = _accounts(rt)
-    org = acc.org(int(ref)) if isinstance(ref, int) or (str(ref).isascii() and str(ref).isdigit() and len(str(ref)) <= 18) else None
+    ident = ref if isinstance(ref, int) else small_int(ref)
+    org = acc.org(ident) if ident is not None else None
     org = org or acc.org_by_name(str(ref))
     if org is None:
         raise NotFound(f"organization {ref!r} not found", field="org")

@@ -32,10 +32,15 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
         return f"key-{self.key_id}"
 
 
+def known_key(accounts: Accounts, raw: str | None) -> ApiKey | None:
+    """The key a header presents, read as every dialect reads it (stripped), if there is one."""
+    return accounts.key_by_hash(hash_key(raw.strip())) if raw and raw.strip() else None
+
+
 def _resolve(accounts: Accounts, raw: str | None, email: str | None = None) -> Principal:
     if not raw:
         raise Unauthenticated("no API key was given")
-    key = accounts.key_by_hash(hash_key(raw.strip()))
+    key = known_key(accounts, raw)
     if key is None or not key.enabled:
         raise Unauthenticated("the API key is unknown or disabled")
     user = accounts.user(key.user_id)

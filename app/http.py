@@ -242,8 +242,15 @@ def int_param(request: web.Request, name: str, default: int, *, lo: int, hi: int
     return int_from(request.query, name, default, lo=lo, hi=hi)
 
 
+def small_int(text: str) -> int | None:
+    """The value of a string of ASCII digits short enough for an id or a position (18), else
+    None. str.isdigit() alone also holds for '²', which int() refuses, and for '٣'."""
+    return int(text) if len(text) <= 18 and text.isascii() and text.isdigit() else None
+
+
 def path_int(request: web.Request, name: str) -> int:
     raw = request.match_info[name]
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:  # '²'.isdigit() holds, int('²') fails
+    value = small_int(raw)
+    if value is None:
         raise NotFound(f"no {name} {raw!r}")
-    return int(raw)
+    return value

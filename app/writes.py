@@ -35,7 +35,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from aiohttp import web
 
 from app import auth
-from app.accounts import hash_key
 from app.errors import DomainError
 from app.http import RUNTIME, read_body
 
@@ -175,7 +174,7 @@ def _orgs_of_keys(request: web.Request) -> set[int]:
     if credentials:
         raws.append(credentials[1])
     accounts = request.app[RUNTIME]["accounts"]
-    keys = (accounts.key_by_hash(hash_key(raw.strip())) for raw in raws if raw and raw.strip())
+    keys = (auth.known_key(accounts, raw) for raw in raws)
     # only live keys of live organizations: any other is refused before anything is written
     return {key.org_id for key in keys if key is not None and key.enabled
             and (org := accounts.org(key.org_id)) is not None and org.enabled}

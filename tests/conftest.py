@@ -6,6 +6,7 @@ Factories are plain functions (``make_org_key``); nothing of ours is mocked.
 from __future__ import annotations
 
 import asyncio
+import base64
 import socket
 import time
 import threading
@@ -69,6 +70,17 @@ async def make_org_key(client: TestClient, name: str, *, email: str = "owner@exa
     assert r.status == 201, await r.text()
     key = await r.json()
     return {"org": org, "user": user, "key": key["key"], "key_id": key["id"], "email": email}
+
+
+async def position(client: TestClient) -> int:
+    """The log's head, as /healthz tells it: what a refused request must leave where it was."""
+    return int((await (await client.get("/healthz")).json())["position"])
+
+
+def with_dialect_headers(made: dict[str, Any]) -> dict[str, Any]:
+    """make_org_key's result, plus its key presented the M2X way ("m2x") and the Librato way ("basic")."""
+    basic = base64.b64encode(f"{made['email']}:{made['key']}".encode()).decode()
+    return {**made, "m2x": {"X-M2X-KEY": made["key"]}, "basic": {"Authorization": f"Basic {basic}"}}
 
 
 class LiveServer:

@@ -79,13 +79,18 @@ async def test_bad_chart_is_refused_and_nothing_stored(rt):
     assert rt.projector.position == before
 
 
-async def test_deleting_a_space_takes_its_charts(rt):
+async def space_of_two_and_one_apart(rt):
+    """A space holding charts A and B, and chart K on no space: (space, A, B, K)."""
     space = await commands.create_dashboard(rt, 1, title="Ops", origin="space", actor="t")
     a = await commands.create_chart(rt, 1, name="A", origin="space", dashboard=space, actor="t")
     space = rt["dashboards"].get(1, space.id)
     b = await commands.create_chart(rt, 1, name="B", origin="space", dashboard=space, actor="t")
     keep = await commands.create_chart(rt, 1, name="K", origin="instrument", actor="t")
-    space = rt["dashboards"].get(1, space.id)
+    return rt["dashboards"].get(1, space.id), a, b, keep
+
+
+async def test_deleting_a_space_takes_its_charts(rt):
+    space, a, b, keep = await space_of_two_and_one_apart(rt)
     assert [(t.x, t.y) for t in space.tiles] == [(0, 0), (6, 0)]
     await commands.delete_dashboard(rt, space, with_charts=True, actor="t")
     assert rt["charts"].of_org(1) == [keep] and rt["dashboards"].of_org(1) == []
@@ -140,11 +145,7 @@ async def test_http_traffic_rebuilds_to_the_same_views(client):
 
 
 async def test_deleting_a_space_takes_its_charts_off_the_other_dashboards(rt):
-    space = await commands.create_dashboard(rt, 1, title="Ops", origin="space", actor="t")
-    a = await commands.create_chart(rt, 1, name="A", origin="space", dashboard=space, actor="t")
-    space = rt["dashboards"].get(1, space.id)
-    b = await commands.create_chart(rt, 1, name="B", origin="space", dashboard=space, actor="t")
-    keep = await commands.create_chart(rt, 1, name="K", origin="instrument", actor="t")
+    space, a, b, keep = await space_of_two_and_one_apart(rt)
     both = await commands.create_dashboard(rt, 1, title="Both", origin="legacy", actor="t",
                                            tiles=commands.chart_tiles(rt, 1, [a.id, keep.id, b.id], "instruments"))
     only_b = await commands.create_dashboard(rt, 1, title="B", origin="legacy", actor="t",

@@ -18,15 +18,12 @@ from app.writes import WRITES, SharedExclusive
 from events.store import EventFilter
 from projections import registry
 from projections.runner import Projector
-from tests.conftest import ADMIN, make_org_key
+from tests.conftest import ADMIN, make_org_key, with_dialect_headers
 
 
 @pytest.fixture
 async def acme(client):
-    made = await make_org_key(client, "acme", scopes=["*"])
-    made["m2x"] = {"X-M2X-KEY": made["key"]}
-    made["basic"] = {"Authorization": "Basic " + base64.b64encode(f"{made['email']}:{made['key']}".encode()).decode()}
-    return made
+    return with_dialect_headers(await make_org_key(client, "acme", scopes=["*"]))
 
 
 async def types_of(client: Any, stream: str) -> list[str]:

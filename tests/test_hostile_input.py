@@ -6,16 +6,11 @@ beyond 64 bits. Each gets a 4xx in its dialect's shape (or is quietly made harml
 from __future__ import annotations
 
 import asyncio
-import base64
 from typing import Any
 
 import pytest
 
-from tests.conftest import ADMIN, make_org_key
-
-
-async def position(client: Any) -> int:
-    return int((await (await client.get("/healthz")).json())["position"])
+from tests.conftest import ADMIN, make_org_key, position, with_dialect_headers
 
 
 async def raw(client: Any, method: str, path: str, headers: dict[str, bytes | str], body: bytes = b"") -> tuple[int, bytes]:
@@ -34,9 +29,7 @@ async def raw(client: Any, method: str, path: str, headers: dict[str, bytes | st
 
 @pytest.fixture
 async def acme(client):
-    made = await make_org_key(client, "acme", scopes=["*"])
-    made["m2x"] = {"X-M2X-KEY": made["key"]}
-    made["basic"] = {"Authorization": "Basic " + base64.b64encode(f"{made['email']}:{made['key']}".encode()).decode()}
+    made = with_dialect_headers(await make_org_key(client, "acme", scopes=["*"]))
     r = await client.post("/v2/devices", json={"name": "boiler"}, headers=made["m2x"])
     made["device"] = (await r.json())["id"]
     await client.put(f"/v2/devices/{made['device']}/streams/mode", json={"type": "alphanumeric"}, headers=made["m2x"])

@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from app.errors import Invalid, Malformed, UnsupportedMediaType
-from app.http import is_json, parse_json, read_body
+from app.http import is_json, parse_json, read_body, small_int
 
 MAX_DEPTH = 32
 _BRACKET = re.compile(r"\[([^\[\]]*)\]")
@@ -127,6 +127,6 @@ def listlike(value: Any, field: str) -> list[Any]:
     """A JSON array, or a hash by index as forms give it (``{"0": ..., "1": ...}``), as a list."""
     if isinstance(value, list):
         return value
-    if isinstance(value, dict) and all(k.isascii() and k.isdigit() and len(k) <= 18 for k in value):
+    if isinstance(value, dict) and all(small_int(k) is not None for k in value):
         return [value[k] for k in sorted(value, key=int)]
     raise Invalid(f"{field} must be a list", field=field, reason="is not a list")

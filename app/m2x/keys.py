@@ -16,7 +16,7 @@ from aiohttp import web
 
 from app import accounts
 from app.devices import devices_view
-from app.http import base_url, json_body, json_response, request_id, runtime
+from app.http import base_url, json_body, json_response, request_id, runtime, small_int
 from app.m2x import access
 from app.m2x.errors import invalid, not_found
 from app.m2x.routing import routes
@@ -43,7 +43,7 @@ def _find(request: web.Request, org_id: int) -> tuple[ApiKey, str | None]:
     ref = request.match_info["key"]
     acc = _accounts(request)
     raw = ref if _HEX.match(ref) else None
-    key = acc.key_by_hash(accounts.hash_key(ref)) if raw else (acc.state.keys.get(int(ref)) if ref.isascii() and ref.isdigit() and len(ref) <= 18 else None)
+    key = acc.key_by_hash(accounts.hash_key(ref)) if raw else acc.state.keys.get(small_int(ref) or 0)
     if key is None or key.org_id != org_id or not key.enabled:
         raise not_found("Key")
     return key, raw

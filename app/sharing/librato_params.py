@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from app.errors import Invalid, Malformed
-from app.http import read_body
+from app.http import read_body, small_int
 from app.librato.forms import body_params, parse_json
 
 Errors = dict[str, list[str]]
@@ -59,9 +59,7 @@ def as_int(raw: Any) -> int | None:
         return None
     if isinstance(raw, int):
         return raw
-    if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit() and len(raw.strip()) <= 18:
-        return int(raw.strip())
-    return None
+    return small_int(raw.strip()) if isinstance(raw, str) else None
 
 
 def refuse(errors: Errors) -> None:
