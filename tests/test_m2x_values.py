@@ -327,3 +327,28 @@ async def test_a_point_is_found_and_deleted_by_the_time_it_was_written_at(client
     assert r.status == 204
     body = await (await client.get(f"{dev['base']}/temp/values", headers=m2x(dev["key"]))).json()
     assert body["values"] == []
+
+
+async def test_end_not_given_is_now_as_the_answer_says(client, dev):
+    """Without `end` the window ends now, the `end` each answer echoes: a point stamped in the
+    future is listed, sampled and counted once `end` reaches it."""
+    import time
+    from app.times import iso, parse_iso
+
+    future = iso(time.time() + 3600)
+    r = await client.post(f"{dev['base']}/temp/values", headers=m2x(dev["key"]),
+                          json={"values": [{"timestamp": ts(1), "value": 1.0}, {"timestamp": future, "value": 2.0}]})
+    assert r.status == 202
+    h = m2x(dev["key"])
+    for path, picked in (("values", lambda b: [v["value"] for v in b["values"]]),
+                         ("sampling?type=count&interval=60", lambda b: [v["value"] for v in b["values"]]),
+                         ("stats", lambda b: [b["stats"]["count"]])):
+        sep = "&" if "?" in path else "?"
+        before = time.time()
+        body = await (await client.get(f"{dev['base']}/temp/{path}", headers=h)).json()
+        assert picked(body) == [1.0], path
+        assert before - 1 <= parse_iso(body["end"], "end") <= time.time() + 1, path
+        later = await (await client.get(f"{dev['base']}/temp/{path}{sep}end={iso(time.time() + 7200)}", headers=h)).json()
+        assert picked(later) == ([2.0, 1.0] if path == "values" else [1.0, 1.0] if path.startswith("sampling") else [2.0]), path
+    r = await client.get(f"{dev['base']}/temp/values?start={future}", headers=h)
+    assert r.status == 422 and (await r.json())["errors"]["end"] == ["invalid"]

@@ -18,7 +18,7 @@ from app.http import json_response, read_body, request_id, runtime
 from app.m2x import access, ingest
 from app.m2x.params import float_param, int_param, params, time_param
 from app.m2x.routing import DEVICE, STREAM, routes
-from app.times import MAX_TIME, MIN_TIME, iso
+from app.times import MIN_TIME, iso
 from events import devices as dev
 from events.series import SeriesPoints
 from projections.devices import Device
@@ -114,13 +114,17 @@ def _ms_param(q: dict[str, str], name: str) -> float | None:
     return None if t is None else ingest.to_ms(t)
 
 
-def _window(q: dict[str, str]) -> tuple[float | None, float | None, float, float]:
+def _window(q: dict[str, str], now: float) -> tuple[float | None, float, float, float]:
+    """``start`` (None when not given), ``end``, and the bounds of the points to read. An
+    ``end`` not given is now, as the answer says: points stamped in the future show once
+    ``end`` reaches them."""
     start, end = _ms_param(q, "start"), _ms_param(q, "end")
+    if end is None:
+        end = ingest.to_ms(now)
     lo = start if start is not None else MIN_TIME
-    hi = end if end is not None else MAX_TIME
-    if lo > hi:
-        raise Invalid("end is before start", field="end", reason="invalid")
-    return start, end, lo, hi
+    if lo > end:
+        raise Invalid("end (now, when not given) is before start", field="end", reason="invalid")
+    return start, end, lo, end
 
 
 def _filtered(series: Series, device: Device, name: str, q: dict[str, str], lo: float,
@@ -138,10 +142,10 @@ def _filtered(series: Series, device: Device, name: str, q: dict[str, str], lo: 
     return t, v
 
 
-def _echo(body: dict[str, Any], start: float | None, end: float | None, now: float) -> dict[str, Any]:
+def _echo(body: dict[str, Any], start: float | None, end: float) -> dict[str, Any]:
     if start is not None:
         body["start"] = iso(start)
-    body["end"] = iso(end if end is not None else now)
+    body["end"] = iso(end)
     return body
 
 
@@ -158,7 +162,7 @@ async def list_values(request: web.Request) -> web.Response:
     _, device = access.device(request, "data:read", name)
     stream = commands.find_stream(device, name)
     q = await params(request)
-    start, end, lo, hi = _window(q)
+    start, end, lo, hi = _window(q, runtime(request).now())
     limit = int_param(q, "limit", 100, lo=1, hi=MAX_LIMIT)
     series = commands.series_view(runtime(request))
     values: list[dict[str, Any]]
@@ -169,7 +173,7 @@ async def list_values(request: web.Request) -> web.Response:
     else:
         tt, texts = series.text_window(device.org_id, device.id, name, lo, hi, newest=limit)
         values = [{"timestamp": iso(a), "value": b} for a, b in zip(tt[::-1].tolist(), texts[::-1])]
-    return json_response(_echo({"values": values, "limit": limit}, start, end, runtime(request).now()))
+    return json_response(_echo({"values": values, "limit": limit}, start, end))
 
 
 def _range(q: dict[str, str]) -> tuple[float, float]:
@@ -225,7 +229,7 @@ async def sampling(request: web.Request) -> web.Response:
     if kind not in SAMPLING_TYPES:
         raise Invalid("type must be one of " + "|".join(SAMPLING_TYPES), field="type", reason="invalid")
     interval = _interval(q, kind)
-    start, end, lo, hi = _window(q)
+    start, end, lo, hi = _window(q, runtime(request).now())
     limit = int_param(q, "limit", 100, lo=1, hi=MAX_LIMIT)
     series = commands.series_view(runtime(request))
     if kind == "nth":
@@ -237,8 +241,7 @@ async def sampling(request: web.Request) -> web.Response:
         t, v = series.aggregate(device.org_id, device.id, name, lo, hi, interval, kind)
     values = [{"timestamp": iso(a), "value": b} for a, b in zip(t[-limit:][::-1].tolist(), v[-limit:][::-1].tolist())]
     shown = int(interval) if float(interval).is_integer() else interval
-    return json_response(_echo({"values": values, "interval": shown, "type": kind, "limit": limit}, start, end,
-                               runtime(request).now()))
+    return json_response(_echo({"values": values, "interval": shown, "type": kind, "limit": limit}, start, end))
 
 
 @routes.get(STREAM + "/stats")
@@ -249,7 +252,7 @@ async def stats(request: web.Request) -> web.Response:
     _, device = access.device(request, "data:read", name)
     _numeric_stream(device, name)
     q = await params(request)
-    start, end, lo, hi = _window(q)
+    start, end, lo, hi = _window(q, runtime(request).now())
     _, v = _filtered(commands.series_view(runtime(request)), device, name, q, lo, hi)
     body: dict[str, float | None]
     if len(v):
@@ -257,4 +260,4 @@ async def stats(request: web.Request) -> web.Response:
                 "stddev": float(v.std())}
     else:
         body = {"count": 0.0, "min": None, "max": None, "avg": None, "stddev": None}
-    return json_response(_echo({"stats": body}, start, end, runtime(request).now()))
+    return json_response(_echo({"stats": body}, start, end))
