@@ -56,16 +56,22 @@ def check_device_fields(org_id: int, devices: Devices, *, name: str, visibility:
         raise Invalid("tags must be non-empty strings without commas", field="tags", reason="invalid")
 
 
+DEVICE_KEY_SCOPES = ("data:read", "data:write")  # what a device key may hold at most
+
+
 async def create_device(rt: Runtime, org_id: int, user_id: int, *, name: str, description: str = "",
                         visibility: str = "private", serial: str | None = None, tags: list[str] | None = None,
-                        actor: str, request_id: str = "") -> tuple[Device, str]:
-    """The device and the raw Primary Device Key (shown once)."""
+                        key_scopes: tuple[str, ...] = DEVICE_KEY_SCOPES, actor: str,
+                        request_id: str = "") -> tuple[Device, str]:
+    """The device and the raw Primary Device Key (shown once), which holds ``key_scopes``: the
+    data scopes of the key that made the device, never more (a key that may not read data
+    cannot mint one that may)."""
     tags = list(tags or [])
     check_device_fields(org_id, devices_view(rt), name=name, visibility=visibility, serial=serial, tags=tags)
     device_id = secrets.token_hex(16)
     event = ev.DeviceCreated(device_id=device_id, org_id=org_id, name=name, description=description,
                              visibility=visibility, serial=serial, tags=tags)
-    raw, key = accounts.new_key(rt, user_id, scopes=("data:read", "data:write"), name="Primary Device Key",
+    raw, key = accounts.new_key(rt, user_id, scopes=key_scopes, name="Primary Device Key",
                                 device=device_id)
     # one append: the device never exists without its key (the organization could be
     # disabled between two appends)

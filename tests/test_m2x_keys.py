@@ -117,3 +117,19 @@ async def test_a_key_cannot_mint_a_key_with_more_than_it_holds(client):
     wider = (await r.json())["key"]
     r = await client.post("/v2/charts", json={"name": "c", "series": []}, headers=m2x(wider))
     assert r.status == 403  # charts:write was not the minting key's to give
+
+
+async def test_a_primary_device_key_holds_no_more_than_the_key_that_made_it(client):
+    """A key that may write data but not read it made a device; the device's Primary Device Key
+    used to hold data:read all the same."""
+    o = await make_org_key(client, "acme", scopes=["data:write", "charts:read"])
+    r = await client.post("/v2/devices", json={"name": "d"}, headers=m2x(o["key"]))
+    assert r.status == 201
+    d = await r.json()
+    stream = f"/v2/devices/{d['id']}/streams/temp"
+    assert (await client.put(f"{stream}/value", json={"value": 1}, headers=m2x(d["key"]))).status == 202
+    assert (await client.get(f"{stream}/values", headers=m2x(d["key"]))).status == 403
+    assert (await client.get(f"{stream}/values", headers=m2x(o["key"]))).status == 403
+    full = await make_org_key(client, "beta")
+    d = await (await client.post("/v2/devices", json={"name": "d"}, headers=m2x(full["key"]))).json()
+    assert (await client.get(f"/v2/devices/{d['id']}/streams", headers=m2x(d["key"]))).status == 200

@@ -9,6 +9,7 @@ import msgspec
 from aiohttp import web
 
 from app import devices as commands
+from app.accounts import has_scope
 from app.errors import Invalid
 from app.http import base_url, json_body, json_response, request_id, runtime
 from app.m2x import access
@@ -49,7 +50,8 @@ async def create_device(request: web.Request) -> web.Response:
         description=b.description if isinstance(b.description, str) else "",
         visibility=b.visibility if isinstance(b.visibility, str) else "private",
         serial=b.serial if isinstance(b.serial, str) else None,
-        tags=_tags(b.tags) if not isinstance(b.tags, msgspec.UnsetType) else [], **_who(request, p.actor))
+        tags=_tags(b.tags) if not isinstance(b.tags, msgspec.UnsetType) else [],
+        key_scopes=tuple(s for s in commands.DEVICE_KEY_SCOPES if has_scope(p.key, s)), **_who(request, p.actor))
     url = device_url(base_url(request), device.id)
     return json_response({**device_json(base_url(request), device), "key": raw}, status=201, headers={"Location": url})
 
