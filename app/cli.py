@@ -143,7 +143,8 @@ async def _run(args: argparse.Namespace, cfg: Config) -> int:
             from app.server import announce_admin_key
 
             announce_admin_key(cfg, raw)
-        return await _WRITERS[(args.command, args.action)](rt, args, sys.stdout)
+        # checked: run again if the server appended between this command's checks and its append
+        return await rt.checked(lambda: _WRITERS[(args.command, args.action)](rt, args, sys.stdout))
     finally:
         await rt.close(checkpoint=False)
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import time
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 from app.config import Config
 from events.base import Envelope, Pending
-from events.errors import ConcurrencyError
+from events.errors import ConcurrencyError, StaleView
 from events.sqlite import SqliteEventStore
 from projections.runner import Projector
 from projections import registry
@@ -21,6 +22,22 @@ log = logging.getLogger("broadsheet.runtime")
 
 
 STARTUP_CHECKPOINT_DELAY = 2.0  # seconds
+CHECKED_ATTEMPTS = 3  # runs of a command whose checks another process's appends made stale
+T = TypeVar("T")
+
+
+class _Checked:
+    """A command under way (see ``Runtime.checked``): the position of the views it started
+    checking against, and whether it has appended yet."""
+
+    __slots__ = ("seen", "appended")
+
+    def __init__(self, seen: int) -> None:
+        self.seen = seen
+        self.appended = False
+
+
+_CHECKED: contextvars.ContextVar[_Checked | None] = contextvars.ContextVar("checked", default=None)
 
 
 class Runtime:
@@ -59,8 +76,40 @@ class Runtime:
     # -- writing -----------------------------------------------------------------------------
 
     async def append(self, batches: Sequence[Pending], *, actor: str, request_id: str = "") -> list[Envelope]:
-        """Append atomically; when this returns, every projection already shows the events."""
-        return await self.store.append(batches, actor=actor, request_id=request_id)
+        """Append atomically; when this returns, every projection already shows the events.
+        Within ``checked``, refused with ``StaleView`` if another process appended events
+        the command's checks did not see."""
+        state = _CHECKED.get()
+        if state is None:
+            return await self.store.append(batches, actor=actor, request_id=request_id)
+        try:
+            envs = await self.store.append(batches, actor=actor, request_id=request_id, seen=state.seen)
+        except StaleView:
+            state.seen = self.projector.position  # the views have those events now: a check again sees them
+            raise
+        state.appended = True
+        return envs
+
+    async def checked(self, command: Callable[[], Awaitable[T]]) -> T:
+        """Run a command that checks the views, then appends: a web request, a CLI command.
+
+        Another process (the CLI, or the server for the CLI) may append between the check and
+        the append, and this process's views have its events only at the next look. The store
+        refuses an append checked against views that lack them (``StaleView``), having handed
+        those events to the views; the command then runs again, if it has appended nothing yet,
+        and checks again. A command that had appended gets the ``StaleView`` (a conflict)."""
+        for attempt in range(CHECKED_ATTEMPTS):
+            state = _Checked(self.projector.position)
+            token = _CHECKED.set(state)
+            try:
+                return await command()
+            except StaleView:
+                if state.appended or attempt == CHECKED_ATTEMPTS - 1:
+                    raise
+                log.info("another process appended meanwhile; checking the command again")
+            finally:
+                _CHECKED.reset(token)
+        raise AssertionError("unreachable")
 
     async def create(self, kind: str, build: Callable[[int], Sequence[Pending]], *, actor: str,
                      request_id: str = "") -> tuple[int, list[Envelope]]:

@@ -15,6 +15,17 @@ class ConcurrencyError(StoreError):
         self.actual = actual
 
 
+class StaleView(ConcurrencyError):
+    """Another process appended events that the views this append was checked against had not
+    been given (see ``append(seen=…)``). The views have them now: check again and retry."""
+
+    def __init__(self, seen: int, foreign: int) -> None:
+        StoreError.__init__(self, f"another process appended up to position {foreign}; this append was "
+                                  f"checked against the views at {seen}")
+        self.stream, self.expected, self.actual = "", None, -1
+        self.seen, self.foreign = seen, foreign
+
+
 class StoreClosed(StoreError):
     """The store is shutting down and takes no more writes."""
 

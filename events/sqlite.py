@@ -30,7 +30,7 @@ import msgspec
 
 from events import catalog
 from events.base import Envelope, Pending, Recorded
-from events.errors import ConcurrencyError, StoreClosed, StoreError
+from events.errors import ConcurrencyError, StaleView, StoreClosed, StoreError
 from events.staging import AppendRequest, Plan, chain_hash, stage
 from events.store import ChainBreak, Checkpoint, EventFilter, ReplayBatch
 
@@ -209,6 +209,7 @@ class SqliteEventStore:
         self._last_us = 0
         self._known = True
         self._thread_tail = (0, b"")  # in the connection thread: the tail its last commit left
+        self._foreign_upto = 0  # in the connection thread: the newest event another process wrote
         self._listener: Listener | None = None
         self._dispatched = 0
         self._closing = False
@@ -238,13 +239,17 @@ class SqliteEventStore:
 
     # -- writing ---------------------------------------------------------------------------
 
-    async def append(self, batches: Sequence[Pending], *, actor: str, request_id: str = "") -> list[Envelope]:
+    async def append(self, batches: Sequence[Pending], *, actor: str, request_id: str = "",
+                     seen: int | None = None) -> list[Envelope]:
+        """See ``EventStore.append``. ``seen``: the position of the log up to which the views
+        this append was checked against had been given events (by ``listen``). If another
+        process appended events after it, they were not checked against: ``StaleView``."""
         if self._closing:
             raise StoreClosed("the event store is closing")
         while len(self._pending) >= _QUEUE_LIMIT:
             self._room.clear()
             await self._room.wait()
-        req = AppendRequest(batches, actor, request_id, self._loop.create_future())
+        req = AppendRequest(batches, actor, request_id, self._loop.create_future(), seen)
         self._pending.append(req)
         self._waiting += req.size
         self._wakeup.set()
@@ -348,7 +353,7 @@ class SqliteEventStore:
             log.exception("a listener failed on events up to %d", result.tail[0])
         for req, envs in result.staged:
             if not req.future.done():
-                if isinstance(envs, ConcurrencyError):
+                if isinstance(envs, ConcurrencyError):  # a conflict, or a stale view
                     req.future.set_exception(envs)
                 else:
                     req.future.set_result(envs)
@@ -364,7 +369,8 @@ class SqliteEventStore:
     def _transaction(self, group: list[AppendRequest], plan: Plan | None) -> Committed:
         """Runs in the connection's thread, one group after the other, in submission order."""
         conn: sqlite3.Connection = self._w._conn  # noqa: SLF001
-        if plan is not None and plan.tail == self._thread_tail and 0 < len(plan.rows) <= _ROWS_PER_STATEMENT:
+        if plan is not None and plan.tail == self._thread_tail and 0 < len(plan.rows) <= _ROWS_PER_STATEMENT \
+                and not self._stale(group):
             # The fast path: one INSERT statement, which SQLite runs as a transaction of its
             # own. If another process wrote since our last commit, its first event holds the
             # position we staged first; if a stream we took for new exists, it holds version 1:
@@ -382,13 +388,18 @@ class SqliteEventStore:
             row = conn.execute(_TAIL).fetchone()
             tail = (row[0], row[1]) if row else (0, b"")
             foreign = tail != self._thread_tail
-            if plan is not None and tail == plan.tail and plan.now >= (row[2] if row else 0) \
+            if foreign:  # the events after our last commit are another process's
+                self._foreign_upto = tail[0]
+            stale = self._stale(group)
+            if plan is not None and tail == plan.tail and plan.now >= (row[2] if row else 0) and not stale \
                     and not any(_load_versions(conn, plan.new_streams).values()):
                 rows, staged, versions, now, as_planned = plan.rows, plan.staged, plan.versions, plan.now, True
             else:  # another process wrote, a stream we took for new exists, or no plan: stage again
-                versions = _load_versions(conn, {b.stream for r in group for b in r.batches})
+                live = [r for r in group if r not in stale] if stale else group
+                versions = _load_versions(conn, {b.stream for r in live for b in r.batches})
                 now = max(int(self._clock() * 1_000_000), row[2] if row else 0)
-                rows, staged = stage(group, tail, now, versions)
+                rows, staged = stage(live, tail, now, versions)
+                staged += [(r, StaleView(r.seen, self._foreign_upto)) for r in stale]  # type: ignore[arg-type]
                 as_planned = False
             _insert(conn, rows)
             missed: list[Envelope] = []
@@ -401,6 +412,11 @@ class SqliteEventStore:
             raise
         self._thread_tail = (rows[-1][0], rows[-1][9]) if rows else tail
         return Committed(staged, missed, self._thread_tail, versions, now, as_planned, foreign)
+
+    def _stale(self, group: list[AppendRequest]) -> list[AppendRequest]:
+        """The requests checked against views that lack events another process appended."""
+        upto = self._foreign_upto
+        return [r for r in group if r.seen is not None and r.seen < upto] if upto else []
 
     @staticmethod
     def _range(conn: sqlite3.Connection, after: int, up_to: int) -> list[Envelope]:

@@ -87,10 +87,10 @@ def stage(group: list[AppendRequest], tail: tuple[int, bytes], now: int,
 
 
 class AppendRequest:
-    __slots__ = ("batches", "payloads", "actor", "request_id", "future", "size")
+    __slots__ = ("batches", "payloads", "actor", "request_id", "future", "size", "seen")
 
     def __init__(self, batches: Sequence[Pending], actor: str, request_id: str,
-                 future: asyncio.Future[list[Envelope]]) -> None:
+                 future: asyncio.Future[list[Envelope]], seen: int | None = None) -> None:
         self.batches = batches
         try:  # here, in the caller's append: what cannot be stored fails this request alone
             self.payloads = [[_encode(e) for e in b.events] for b in batches]
@@ -106,6 +106,7 @@ class AppendRequest:
         self.actor = actor
         self.request_id = request_id
         self.future = future
+        self.seen = seen  # checked against views of the log up to here (None: not checked)
 
 
 _encode = catalog.encode

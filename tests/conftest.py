@@ -26,7 +26,8 @@ ADMIN = {"Authorization": f"Bearer {ADMIN_KEY}"}
 
 
 def make_config(data_dir: Path, **overrides: Any) -> Config:
-    return load({}, data_dir=str(data_dir), admin_key=ADMIN_KEY, access_log=False, tail_interval=0.05, **overrides)
+    return load({}, data_dir=str(data_dir), **{"admin_key": ADMIN_KEY, "access_log": False, "tail_interval": 0.05,
+                                               **overrides})
 
 
 @pytest.fixture

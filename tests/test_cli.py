@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from app.http import RUNTIME
 from tests.conftest import ADMIN, make_config
 
@@ -118,3 +120,55 @@ def test_bad_arguments_get_a_message_not_a_traceback(tmp_path):
                               capture_output=True, timeout=60, env={**os.environ, "BROADSHEET_ADMIN_KEY": "a" * 32})
         assert done.returncode == code, (args, done.stderr)
         assert b"Traceback" not in done.stderr, (args, done.stderr)
+
+
+def test_a_bad_setting_names_the_variable_to_fix(tmp_path):
+    env = {**os.environ, "BROADSHEET_PORT": "abc", "BROADSHEET_DATA_DIR": str(tmp_path)}
+    r = subprocess.run([sys.executable, "-m", "app", "serve"], env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2
+    assert "BROADSHEET_PORT (or --port) must be an integer" in r.stderr, r.stderr
+
+
+async def test_the_server_checks_its_writes_again_when_the_cli_wrote_meanwhile(aiohttp_client, tmp_path):
+    """The server looks for the CLI's events only every tail interval (here: never, in the
+    test's time). A write checked against views that lack them used to be committed: a key the
+    CLI had just disabled minted a working key, and names the CLI had just taken were taken twice.
+    Now the store refuses such an append, hands the CLI's events to the views, and the request
+    is checked again."""
+    from app.server import create_app
+    config = make_config(tmp_path / "d", tail_interval=3600.0)
+    client = await aiohttp_client(create_app(config))
+    rt = client.app[RUNTIME]
+    r = await client.post("/admin/keys", json={"user_id": 1, "scopes": ["*"]}, headers=ADMIN)
+    made = await r.json()
+    k = {"Authorization": f"Bearer {made['key']}"}
+    assert cli(Path(config.data_dir), "keys", "disable", str(made["id"])).returncode == 0
+    r = await client.post("/admin/keys", json={"user_id": 1, "scopes": ["*"]}, headers=k)
+    assert r.status == 401, await r.text()  # the disabled key mints nothing
+    assert cli(Path(config.data_dir), "orgs", "create", "acme").returncode == 0
+    r = await client.post("/admin/orgs", json={"name": "acme"}, headers=ADMIN)
+    assert r.status == 409, await r.text()
+    user = await (await client.post("/admin/users", json={"org_id": 1, "email": "u@example.com"}, headers=ADMIN)).json()
+    assert cli(Path(config.data_dir), "users", "disable", str(user["id"])).returncode == 0
+    r = await client.post("/admin/keys", json={"user_id": user["id"]}, headers=ADMIN)
+    assert r.status != 201, await r.text()
+    types = [e.type for e in await rt.store.read()]
+    assert types[-4:] == ["key.disabled", "org.created", "user.created", "user.disabled"], types  # nothing refused got in
+    assert (await (await client.get("/admin/verify", headers=ADMIN)).json())["ok"] is True
+
+
+async def test_the_cli_checks_again_when_the_server_wrote_meanwhile(tmp_path):
+    """The CLI's side of the same: its views were built when it opened the log."""
+    from app import accounts
+    from app.errors import Conflict
+    from app.runtime import Runtime
+    config = make_config(tmp_path)
+    cli_rt, server_rt = await Runtime.open(config), await Runtime.open(config)
+    try:
+        await server_rt.checked(lambda: accounts.create_org(server_rt, "acme", actor="key-1"))
+        with pytest.raises(Conflict):
+            await cli_rt.checked(lambda: accounts.create_org(cli_rt, "acme", actor="cli"))
+        assert [e.type for e in await cli_rt.store.read()].count("org.created") == 1  # acme, once
+    finally:
+        await cli_rt.close(checkpoint=False)
+        await server_rt.close(checkpoint=False)

@@ -13,7 +13,7 @@ import pytest
 
 from events.accounts import OrgCreated, OrgDisabled
 from events.base import Pending
-from events.errors import ConcurrencyError, StoreClosed
+from events.errors import ConcurrencyError, StaleView, StoreClosed
 from events.sqlite import SqliteEventStore
 from events.store import Checkpoint, EventFilter
 
@@ -343,3 +343,28 @@ async def test_time_filters_with_a_clock_that_jumps_back(tmp_path, opener):
         assert pos(await store.query(EventFilter(since_us=0, after=3))) == [4, 5]
     finally:
         await store.close()
+
+
+async def test_an_append_checked_against_views_that_lack_another_writers_events_is_stale(opener, tmp_path):
+    """``seen``: the position the caller's checks read the views at. Events another process
+    appended after it were not checked against: the append is refused (StaleView), writes
+    nothing, and hands those events to the listener first, so a check again sees them."""
+    mine, other = await opener(tmp_path), await opener(tmp_path)
+    try:
+        got: list[int] = []
+        mine.listen(lambda envs: got.extend(e.position for e in envs), after=0)
+        await mine.append([Pending("org-1", (created(1),), 0)], actor="t", seen=0)
+        await other.append([Pending("org-2", (created(2),), 0)], actor="cli")  # position 2, unseen by mine
+        with pytest.raises(StaleView):
+            await mine.append([Pending("org-3", (created(3),), 0)], actor="t", seen=1)
+        assert got == [1, 2] and await mine.head() == 2  # nothing written; the other's event handed over
+        # in one group, the one that saw position 2 is written, the one that did not is refused
+        results = await asyncio.gather(
+            mine.append([Pending("org-3", (created(3),), 0)], actor="t", seen=2),
+            mine.append([Pending("org-4", (created(4),), 0)], actor="t", seen=1), return_exceptions=True)
+        assert isinstance(results[1], StaleView) and not isinstance(results[0], Exception)
+        assert await mine.append([Pending("org-5", (created(5),), 0)], actor="t") is not None  # unchecked: as ever
+        assert [e.stream for e in await mine.read()] == ["org-1", "org-2", "org-3", "org-5"]
+    finally:
+        await mine.close()
+        await other.close()
