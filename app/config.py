@@ -7,6 +7,7 @@ over the environment.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -62,4 +63,19 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> Config:
     try:
         return msgspec.convert(raw, Config, strict=False)
     except (msgspec.ValidationError, ValueError) as exc:
-        raise ValueError(f"bad configuration: {exc}") from exc
+        raise ValueError(f"bad configuration: {_plain(str(exc))}") from exc
+
+
+_EXPECTED = re.compile(r"Expected `(\w+)`, got `\w+` - at `\$\.(\w+)`")
+_KINDS = {"int": "an integer", "float": "a number", "bool": "true or false", "str": "text"}
+
+
+def _plain(message: str) -> str:
+    """msgspec's "Expected `int`, got `str` - at `$.port`" in a reader's words, naming the
+    variable to fix: "BROADSHEET_PORT (or --port) must be an integer"."""
+    m = _EXPECTED.search(message)
+    if m is None:
+        return message
+    kind, name = m.groups()
+    flag = f" (or --{name.replace('_', '-')})" if name in ("host", "port", "data_dir") else ""
+    return f"BROADSHEET_{name.upper()}{flag} must be {_KINDS.get(kind, kind)}"
