@@ -9,7 +9,7 @@ import msgspec
 from aiohttp import web
 
 from app import accounts, audit, auth
-from app.http import int_param, json_body, json_response, path_int, request_id, runtime
+from app.http import base_url, int_param, json_body, json_response, path_int, request_id, runtime
 from app.times import iso_us
 from projections.accounts import Accounts, ApiKey, Org, User
 
@@ -182,7 +182,7 @@ async def list_events(request: web.Request) -> web.Response:
     envs = envs[:limit]
     next_url = None
     if more:
-        next_url = str(request.rel_url.update_query({"after": str(envs[-1].position)}))
+        next_url = base_url(request) + str(request.rel_url.update_query({"after": str(envs[-1].position)}))
     return json_response({"events": [audit.record(e) for e in envs], "next": next_url})
 
 

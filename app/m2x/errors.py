@@ -51,12 +51,18 @@ def invalid(field: str, reason: str, message: str | None = None) -> Invalid:
     return Invalid(message or f"{field} {reason}", field=field, reason=reason)
 
 
+def _code(reason: str) -> str:
+    """M2X names a refusal with a code (``invalid``, ``out_of_range``); code shared with the
+    other dialects words it as Librato does (``is invalid``): the same, as a code."""
+    return reason[3:].replace(" ", "_") if reason.startswith("is ") else reason
+
+
 def error(err: DomainError) -> web.Response:
     status = STATUS.get(err.kind, 400)
     if err.kind == "conflict" and err.errors:
         status = 422  # M2X reports a taken value as a validation failure
     if status == 422:
-        errors = {f: list(r) for f, r in err.errors.items()} if err.errors else {"base": [err.message]}
+        errors = {f: [_code(x) for x in r] for f, r in err.errors.items()} if err.errors else {"base": [err.message]}
         return json_response({"message": "Validation Failed", "errors": errors}, status=422)
     if status == 401:
         return json_response(UNAUTHORIZED, status=401)
