@@ -126,6 +126,8 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return dialect_for(request.path).error(Conflict(f"changed by someone else meanwhile ({err})"))
     except Unstorable as err:
         return dialect_for(request.path).error(Invalid(str(err), field="body"))
+    except RecursionError:  # input nested deeper than any check can walk: refused, not failed
+        return dialect_for(request.path).error(Malformed(TOO_DEEP))
     except web.HTTPException as exc:
         mapped = _from_http(exc)
         if mapped is None:
@@ -155,6 +157,7 @@ async def read_body(request: web.Request) -> bytes:
 
 
 NOT_UTF8 = "the body is not valid JSON: a string in it is not UTF-8"
+TOO_DEEP = "the body is nested too deeply"
 
 
 def parse_json(body: bytes) -> dict[str, Any]:
@@ -165,6 +168,8 @@ def parse_json(body: bytes) -> dict[str, Any]:
         raise Malformed(f"the body is not valid JSON: {exc}") from None
     except UnicodeDecodeError:  # msgspec's word for bytes in a string that are not UTF-8
         raise Malformed(NOT_UTF8) from None
+    except RecursionError:
+        raise Malformed(TOO_DEEP) from None
     if not isinstance(data, dict):
         raise Malformed("the JSON body must be an object")
     return data
@@ -180,6 +185,8 @@ def decode_json(body: bytes, type_: type[T]) -> T:
         raise Malformed(f"the body is not valid JSON: {exc}") from None
     except UnicodeDecodeError:
         raise Malformed(NOT_UTF8) from None
+    except RecursionError:
+        raise Malformed(TOO_DEEP) from None
 
 
 def convert(data: Any, type_: type[T]) -> T:

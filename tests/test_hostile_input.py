@@ -198,3 +198,27 @@ async def test_a_tag_filter_finds_a_legacy_source_whatever_its_case(client, acme
     for wanted in ("Web-3", "web-3", "Web-*"):
         r = await client.get(f"/v1/measurements/cpu?duration=3600&tags[source]={wanted}", headers=acme["basic"])
         assert r.status == 200 and len((await r.json())["series"]) == 1, wanted
+
+
+async def test_json_nested_deeper_than_python_recurses_is_400(client, acme):
+    """A thousand nested arrays made the decoders (msgspec's and json's) raise RecursionError: 500."""
+    json_ = {"Content-Type": "application/json"}
+    deep = b"[" * 5000 + b"]" * 5000
+    stream = f"/v2/devices/{acme['device']}/streams/mode"
+    before = await position(client)
+    for method, path, auth, body in (
+        ("POST", "/v2/charts", acme["m2x"], deep),
+        ("POST", stream + "/values", acme["m2x"], b'{"values":' + deep + b"}"),
+        ("POST", f"/v2/devices/{acme['device']}/updates", acme["m2x"], deep),
+        ("POST", "/v1/metrics", acme["basic"], deep),
+        ("POST", "/v1/measurements", acme["basic"], b'{"measurements":' + deep + b"}"),
+        ("POST", "/v1/instruments", acme["basic"], deep),
+        ("POST", "/v1/snapshots", acme["basic"], deep),
+        ("POST", "/admin/orgs", ADMIN, deep),
+    ):
+        status, answer = await raw(client, method, path, {**auth, **json_}, body)
+        assert 400 <= status < 500, (method, path, status, answer[:200])
+    form = {"Content-Type": "application/x-www-form-urlencoded"}  # curl's default: a JSON body sent as a form
+    status, answer = await raw(client, "POST", "/v1/snapshots", {**acme["basic"], **form}, b'{"a":' + b"[" * 5000)
+    assert 400 <= status < 500, (status, answer[:200])
+    assert await position(client) == before

@@ -23,6 +23,7 @@ import msgspec
 import numpy as np
 
 from app.errors import Invalid, Malformed
+from app.http import TOO_DEEP
 from app.m2x.params import iso_time
 from app.stamps import epoch_seconds
 from app.times import MAX_TIME, MIN_TIME
@@ -128,12 +129,14 @@ def _time_fast(ts: datetime | None, now: float) -> list[float]:
 def _decode(body: bytes, fast: Callable[[bytes], list[Raw]], slow: Callable[[Any], list[Raw]]) -> list[Raw]:
     try:
         return fast(body)
-    except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, _Slow):
+    except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError, RecursionError, _Slow):
         pass  # (UnicodeDecodeError: bytes in a string that are not UTF-8; json.loads says 400)
     try:
         data = json.loads(body or b"{}")  # accepts NaN and Infinity, which are then refused by name
     except (ValueError, UnicodeDecodeError):
         raise Malformed("the body is not valid JSON") from None
+    except RecursionError:
+        raise Malformed(TOO_DEEP) from None
     if not isinstance(data, dict):
         raise Invalid("the body must be a JSON object", field="body", reason="invalid")
     return slow(data)
