@@ -224,3 +224,29 @@ async def test_json_sent_as_a_form_is_read_and_broken_json_is_refused(client):
     r = await client.post("/v1/snapshots", headers=form, data='{"subject": {"chart": {"id": 1]}}')
     assert r.status == 400 and "errors" in await r.json()
     assert await head(client) == before
+
+
+async def test_a_disabled_organization_publishes_nothing(client):
+    """Its tokens' pages and images, its dashboards and its snapshot images were still served
+    while its own keys were refused (so it could not even revoke them)."""
+    auth = await librato_org(client)
+    await points(client, auth, time.time() - 3000, [3, 1, 4])
+    inst = await instrument(client, auth)
+    r = await client.post("/v1/dashboards", headers=auth, json={"name": "Ops", "instruments": [inst["id"]]})
+    dash = await r.json()
+    chart_token = (await (await client.post("/v1/charts", headers=auth, json={
+        "entity_type": "instrument", "entity_id": inst["id"]})).json())["token"]
+    dash_token = (await (await client.post("/v1/charts", headers=auth, json={
+        "entity_type": "dashboard", "entity_id": dash["id"]})).json())["token"]
+    r = await client.post("/v1/snapshots", headers=auth, json={"subject": {"chart": {"id": inst["id"]}}})
+    snap_id = int((await r.json())["href"].rsplit("/", 1)[1])
+    await drained(client)
+    done = await (await client.get(f"/v1/snapshots/{snap_id}", headers=auth)).json()
+    public = [f"/share/instruments/{chart_token}", f"/share/instruments/{chart_token}.png",
+              f"/share/dashboards/{dash_token}", "/" + done["image_href"].split("/", 3)[3]]
+    assert [(await client.get(p)).status for p in public] == [200] * 4
+    org = next(o for o in (await (await client.get("/admin/orgs", headers=ADMIN)).json())["orgs"] if o["name"] == "acme")
+    assert (await client.post(f"/admin/orgs/{org['id']}/disable", headers=ADMIN)).status == 200
+    assert [(await client.get(p)).status for p in public] == [404] * 4
+    assert (await client.post(f"/admin/orgs/{org['id']}/enable", headers=ADMIN)).status == 200
+    assert [(await client.get(p)).status for p in public] == [200] * 4

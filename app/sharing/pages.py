@@ -47,9 +47,16 @@ PRESETS = ((3600, "1 hour"), (6 * 3600, "6 hours"), (86400, "1 day"), (7 * 86400
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
+def _org_live(rt: Runtime, org_id: int) -> bool:
+    org = rt["accounts"].org(org_id)
+    return org is not None and org.enabled
+
+
 def _share(rt: Runtime, token: str, kind: str) -> Share:
+    """A live share of a live organization: a disabled organization publishes nothing (its own
+    keys are refused too, so it could not even revoke its tokens)."""
     s = shares_view(rt).get(token)
-    if s is None or s.target_kind != kind or not s.live(int(rt.now() * 1e6)):
+    if s is None or s.target_kind != kind or not s.live(int(rt.now() * 1e6)) or not _org_live(rt, s.org_id):
         raise NotFound("This share does not exist or is no longer public.")
     return s
 
@@ -138,7 +145,7 @@ async def snapshot_image(request: web.Request) -> web.Response:
     """A rendered snapshot's PNG at its unguessable address; immutable, cached for a year."""
     rt = runtime(request)
     snap = snapshots_view(rt).by_image_token(request.match_info["image"])
-    if snap is None or snap.sha256 is None:
+    if snap is None or snap.sha256 is None or not _org_live(rt, snap.org_id):
         raise NotFound("no such snapshot image")
     etag = f'"{snap.sha256}"'
     headers = {"ETag": etag, "Cache-Control": IMMUTABLE, "X-Content-Type-Options": "nosniff"}
