@@ -8,6 +8,7 @@ import base64
 import time
 import xml.etree.ElementTree as ET
 
+import msgspec
 import numpy as np
 import pytest
 
@@ -108,3 +109,59 @@ async def test_an_aggregated_gap_is_drawn_as_a_gap(client):
     assert not np.isnan(series.values).any()  # ten minutes in a row: no gap
     (coarse,) = chart_series(rt, chart, t0 - 1, t0 + 3600, sampling("nth", 3))
     assert len(coarse.times) == 4 and not np.isnan(coarse.values).any()  # nth is not bucketed
+
+
+async def _many_sources(client, n: int):
+    """An organization with ``n`` sources of ``cpu`` (one point each) and an instrument over them all."""
+    made = await make_org_key(client, "many")
+    token = base64.b64encode(f"{made['email']}:{made['key']}".encode()).decode()
+    h = {"Authorization": f"Basic {token}"}
+    t0 = int(time.time()) - 600
+    for first in range(0, n, 500):
+        gauges = [{"name": "cpu", "source": f"h-{i}", "value": i, "measure_time": t0} for i in range(first, min(n, first + 500))]
+        r = await client.post("/v1/metrics", json={"gauges": gauges}, headers=h)
+        assert r.status < 300, await r.text()
+    r = await client.post("/v1/instruments", headers=h, json={
+        "name": "all", "streams": [{"metric": "cpu", "source": "h-*", "group_function": "breakout"}]})
+    assert r.status == 201, await r.text()
+    rt = client.server.app[RUNTIME]
+    return rt, rt["charts"].get(made["org"]["id"], (await r.json())["id"]), t0, h
+
+
+async def test_a_chart_reads_a_bounded_number_of_series(client):
+    """A glob over thousands of sources held the server for seconds per drawing, and a public
+    link could ask for it again and again: beyond MAX_READ series a chart is refused."""
+    from app.charts.data import MAX_PLOTTED, MAX_READ
+    rt, chart, t0, h = await _many_sources(client, MAX_READ + 1)
+    with pytest.raises(Invalid) as refused:
+        chart_series(rt, chart, t0 - 60, t0 + 60, Sampling())
+    assert refused.value.field == "sources" and refused.value.reason == "too_many"
+    r = await client.post("/v1/charts", headers=h, json={"entity_type": "instrument", "entity_id": chart.id})
+    page = await client.get(f"/share/instruments/{(await r.json())['token']}.png")
+    assert page.status == 400
+    fewer = msgspec.structs.replace(chart, series=tuple(msgspec.structs.replace(s, source="h-1*") for s in chart.series))
+    drawn = chart_series(rt, fewer, t0 - 60, t0 + 60, Sampling())  # h-1, h-10.., h-100..: 112 sources
+    assert len(drawn) == MAX_PLOTTED  # a breakout is cut at what is drawn
+
+
+async def test_gathering_a_chart_hands_the_event_loop_back(client, monkeypatch):
+    """Reading a chart runs on the loop; between series it lets other work run."""
+    import asyncio
+    from app.charts import data
+    from app.charts.data import gather_series
+    rt, chart, t0, _ = await _many_sources(client, 300)
+    monkeypatch.setattr(data, "YIELD_EVERY", 0.0)  # hand back after every series
+    ticks = 0
+
+    async def other_work():
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    other = asyncio.create_task(other_work())
+    await asyncio.sleep(0)
+    start = ticks
+    drawn = await gather_series(rt, chart, t0 - 60, t0 + 60, Sampling())
+    other.cancel()
+    assert len(drawn) == 50 and ticks - start >= 50

@@ -8,7 +8,10 @@ which runs in a thread, may hold them while the loop folds new points).
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
+import time
+from collections.abc import Generator
 from typing import Any
 
 import msgspec
@@ -26,6 +29,8 @@ DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10_000
 MAX_INTERVAL = 10 * 366 * 86400  # ten years: any coarser bucket is one bucket anyway
 MAX_PLOTTED = 50  # series drawn at most (a breakout over many sources is cut here)
+MAX_READ = 1_000  # stored series one drawing reads at most, over all its streams and sources
+YIELD_EVERY = 0.005  # seconds: gathering hands the event loop back this often (gather_series)
 _GROUP = {"average": "avg", "sum": "sum", "min": "min", "max": "max"}
 _EMPTY = np.empty(0, np.float64)
 
@@ -86,11 +91,31 @@ def _metric(chart: Chart, ref: SeriesRef) -> str:
     return ref.metric if chart.origin == "m2x" else ref.metric.lower()
 
 
-def _sources(view: Series, org_id: int, ref: SeriesRef, metric: str) -> list[str]:
+def _sources(by_metric: dict[str, list[str]], ref: SeriesRef, metric: str, most: int) -> list[str]:
+    """The sources ``ref`` reads; more than ``most`` is Invalid (a glob over thousands of
+    sources would hold the server for seconds, and a public link can ask for it again and again)."""
     if not _is_glob(ref.source):
         return [ref.source]
     pattern = "*" if ref.source == "%" else ref.source
-    return [src for src, m in view.series_keys(org_id) if m == metric and fnmatch.fnmatchcase(src, pattern)]
+    found: list[str] = []
+    for src in by_metric.get(metric, ()):
+        if fnmatch.fnmatchcase(src, pattern):
+            found.append(src)
+            if len(found) > most:
+                raise _too_many()
+    return found
+
+
+def _too_many() -> Invalid:
+    return Invalid(f"the chart reads more than {MAX_READ} series; narrow its sources", field="sources",
+                   reason="too_many")
+
+
+def _by_metric(view: Series, org_id: int) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for src, m in view.series_keys(org_id):
+        out.setdefault(m, []).append(src)
+    return out
 
 
 def _label(rt: Runtime, chart: Chart, ref: SeriesRef, several_sources: bool) -> tuple[str, str]:
@@ -119,17 +144,54 @@ def _group(parts: list[tuple[np.ndarray, np.ndarray]], fn: str, interval: float)
 
 def chart_series(rt: Runtime, chart: Chart, start: float, end: float, s: Sampling) -> tuple[SeriesData, ...]:
     """What the chart plots over start..end, one SeriesData per drawn line (at most MAX_PLOTTED)."""
+    steps = _gather(rt, chart, start, end, s)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+
+
+async def gather_series(rt: Runtime, chart: Chart, start: float, end: float, s: Sampling) -> tuple[SeriesData, ...]:
+    """``chart_series``, handing the event loop back every YIELD_EVERY seconds: a chart over
+    many long series takes a while to read, and the server answers everyone else meanwhile.
+    (The views may move on between two series: each series is read whole, at some position.)"""
+    steps = _gather(rt, chart, start, end, s)
+    since = time.perf_counter()
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        if time.perf_counter() - since > YIELD_EVERY:
+            await asyncio.sleep(0)
+            since = time.perf_counter()
+
+
+def _gather(rt: Runtime, chart: Chart, start: float, end: float,
+            s: Sampling) -> Generator[None, None, tuple[SeriesData, ...]]:
+    """The work of chart_series, one stored series at a time (it yields after each)."""
     view: Series | None = _view(rt, "series")
     out: list[SeriesData] = []
     several_sources = len({s.source for s in chart.series}) > 1
+    by_metric = _by_metric(view, chart.org_id) if view is not None else {}
+    budget = MAX_READ
     for ref in chart.series:
+        if len(out) >= MAX_PLOTTED:
+            break  # no more is drawn
         name, unit = _label(rt, chart, ref, several_sources)
         if view is None or ref.composite is not None:
             out.append(SeriesData(name, _EMPTY, _EMPTY, unit, ref.color))
             continue
         metric = _metric(chart, ref)
-        sources = _sources(view, chart.org_id, ref, metric)
-        parts = [sample(view, chart.org_id, src, metric, start, end, s) for src in sources]
+        sources = _sources(by_metric, ref, metric, budget)
+        budget -= len(sources)
+        if budget < 0:
+            raise _too_many()
+        parts = []
+        for src in sources:
+            parts.append(sample(view, chart.org_id, src, metric, start, end, s))
+            yield
         aggregated = s.type not in ("values", "nth")
         step: float | None = s.interval if aggregated else None  # the bucket width, when bucketed
         if len(parts) > 1 and ref.group_function != "breakout":

@@ -15,17 +15,18 @@ an LRU keyed by ETag, and concurrent requests for the same ETag share one render
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import math
 import os
 import weakref
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 
 import msgspec
 
-from app.charts.data import Sampling, chart_series
-from app.errors import Invalid
+from app.charts.data import Sampling, gather_series
+from app.errors import DomainError, Invalid
 from app.runtime import Runtime
 from projections.charts import Chart
 from renderers.model import Kind
@@ -40,6 +41,38 @@ NOW_STEP = 10.0  # a default "now" is rounded up to this step, so repeated reque
 # Images drawn at once: a 4000x4000 PNG needs 64 MB of pixels, so a flood of distinct large
 # renders waits its turn instead of exhausting memory (and the loop stays free meanwhile).
 RENDER_SLOTS = max(2, os.cpu_count() or 2)
+GATHERING, GATHER_QUEUE = 2, 64  # charts read from the views at once, and how many may wait for that
+
+
+class TooBusy(DomainError):
+    """More renders are waiting than the server lets wait: try again shortly (429)."""
+
+    kind = "rate_limited"
+
+
+class RenderSlots:
+    """``limit`` at once, at most ``queue`` waiting; beyond that a request is refused (TooBusy)
+    instead of piling up (each waiting render may hold its data)."""
+
+    def __init__(self, limit: int = 4, queue: int = 64) -> None:
+        self._slots = asyncio.Semaphore(limit)
+        self.limit = limit
+        self.queue = queue
+        self.waiting = 0
+
+    @contextlib.asynccontextmanager
+    async def take(self) -> AsyncIterator[None]:
+        if self._slots.locked() and self.waiting >= self.queue:
+            raise TooBusy("too many charts are being drawn right now; try again in a moment")
+        self.waiting += 1
+        try:
+            await self._slots.acquire()
+        finally:
+            self.waiting -= 1
+        try:
+            yield
+        finally:
+            self._slots.release()
 _SUMMARY = {"average": "average", "sum": "sum", "min": "min", "max": "max", "count": "count"}
 
 
@@ -101,8 +134,10 @@ async def render_chart(rt: Runtime, chart: Chart, start: float, end: float, widt
     """The chart drawn over start..end as PNG or SVG bytes, off the event loop. Bad parameters
     raise Invalid (check them first with ``check_params`` to get a RenderParams)."""
     p = check_params(start, end, width, height, fmt, sampling, rt.now())
-    spec = spec_for(chart, chart_series(rt, chart, p.start, p.end, p.sampling), p)
-    return await _draw_off_loop(spec, p.fmt, cache_for(rt).slots)
+    cache = cache_for(rt)
+    async with cache.gathering.take():
+        series = await gather_series(rt, chart, p.start, p.end, p.sampling)
+    return await _draw_off_loop(spec_for(chart, series, p), p.fmt, cache.slots)
 
 
 async def _draw_off_loop(spec: ChartSpec, fmt: str, slots: asyncio.Semaphore) -> bytes:
@@ -141,14 +176,18 @@ class RenderCache:
         self.renders = 0  # how many images were drawn (a test and the benchmark read it)
         self.busy = asyncio.Event()  # set while at least one image is being drawn
         self.slots = asyncio.Semaphore(RENDER_SLOTS)
+        # reading a chart's data runs on the event loop (the views are mutated there), handing
+        # it back as it goes; at most GATHERING charts are read at once, GATHER_QUEUE wait
+        self.gathering = RenderSlots(GATHERING, GATHER_QUEUE)
 
-    def prepare(self, rt: Runtime, chart: Chart, p: RenderParams) -> Prepared:
+    async def prepare(self, rt: Runtime, chart: Chart, p: RenderParams) -> Prepared:
         key = (chart.uid, chart.version, p, rt.projector.position)
         etag = self._memo.get(key)
         if etag is not None:
             self._memo.move_to_end(key)
             return Prepared(etag, None)
-        series = chart_series(rt, chart, p.start, p.end, p.sampling)
+        async with self.gathering.take():
+            series = await gather_series(rt, chart, p.start, p.end, p.sampling)
         h = hashlib.blake2b(RENDER_VERSION, digest_size=16)
         h.update(msgspec.msgpack.encode([chart.uid, chart.version, chart.name, chart.kind, p]))
         h.update(data_digest(series))
@@ -191,7 +230,8 @@ class RenderCache:
         try:
             series = prepared.series
             if series is None:
-                series = chart_series(rt, chart, p.start, p.end, p.sampling)
+                async with self.gathering.take():
+                    series = await gather_series(rt, chart, p.start, p.end, p.sampling)
             body = await _draw_off_loop(spec_for(chart, series, p), p.fmt, self.slots)
             self.renders += 1
             self._store(prepared.etag, body)

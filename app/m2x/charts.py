@@ -184,7 +184,7 @@ async def render_chart(request: web.Request) -> web.Response:
     hit = cache.recall(key)
     if hit is None:
         chart, params = _render_params(rt, request, now)
-        prepared = cache.prepare(rt, chart, params)
+        prepared = await cache.prepare(rt, chart, params)
         cache.remember(key, chart, params, prepared)
     else:
         chart, params, prepared = hit

@@ -4,17 +4,14 @@ chart renderer's (``app.charts.render``)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import math
 from collections import OrderedDict
-from collections.abc import AsyncIterator
 
 import msgspec
 
 from app.charts.data import Sampling, sampling
-from app.charts.render import cache_for, check_params, default_now, etag_matches, render_chart
-from app.errors import DomainError, Invalid
+from app.charts.render import RenderSlots, cache_for, check_params, default_now, etag_matches, render_chart
+from app.errors import Invalid
 from app.runtime import Runtime
 from app.times import MIN_TIME, parse_time
 from projections.charts import Chart
@@ -81,39 +78,6 @@ def as_asked(chart: Chart, kind: str, sources: tuple[str, ...]) -> Chart:
     return msgspec.structs.replace(chart, kind=kind, series=series)
 
 
-class TooBusy(DomainError):
-    """More public renders are waiting than the server lets wait: try again shortly (429)."""
-
-    kind = "rate_limited"
-
-
-class RenderSlots:
-    """Bounds the public renders that miss the cache: ``limit`` drawing at once, at most
-    ``queue`` waiting; beyond that a request is refused (TooBusy) instead of piling up in the
-    executor. A public page is the one place where anyone can ask for new drawings (each
-    ``duration``/``end_time`` is a new picture)."""
-
-    def __init__(self, limit: int = 4, queue: int = 64) -> None:
-        self._slots = asyncio.Semaphore(limit)
-        self.limit = limit
-        self.queue = queue
-        self.waiting = 0
-
-    @contextlib.asynccontextmanager
-    async def take(self) -> AsyncIterator[None]:
-        if self._slots.locked() and self.waiting >= self.queue:
-            raise TooBusy("too many charts are being drawn right now; try again in a moment")
-        self.waiting += 1
-        try:
-            await self._slots.acquire()
-        finally:
-            self.waiting -= 1
-        try:
-            yield
-        finally:
-            self._slots.release()
-
-
 class PublicRenders:
     """How the public pages draw: the shared render cache, behind two guards of their own.
 
@@ -155,7 +119,7 @@ class PublicRenders:
             if body is not None:
                 return body, hit[1]
         p = check_params(start, end, width, height, fmt, sampling_for(int(end - start) or 1), now)
-        prepared = cache.prepare(rt, chart, p)
+        prepared = await cache.prepare(rt, chart, p)
         if etag_matches(if_none_match, prepared.etag):
             body = None
         else:
