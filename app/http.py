@@ -71,7 +71,7 @@ def dialect_for(path: str) -> Dialect:
 # The HTTP status of each domain error kind (anything else: 400), for the dialects that use it.
 STATUS = {"malformed": 400, "invalid": 422, "not_found": 404, "conflict": 409, "unauthenticated": 401,
           "forbidden": 403, "account_inactive": 403, "too_large": 413, "unsupported_media_type": 415,
-          "method_not_allowed": 405}
+          "method_not_allowed": 405, "rate_limited": 429}
 
 
 def _native_error(err: DomainError) -> web.Response:

@@ -167,3 +167,18 @@ async def test_other_requests_are_answered_while_a_large_png_renders(client):
     assert answered_while_rendering >= 1
     r = await big
     assert r.status == 200 and png_size(await r.read()) == (4000, 4000)
+
+
+async def test_too_busy_is_429_in_every_dialect(client):
+    """Renders beyond those drawing and waiting are refused as 429, in each API's own shape
+    (the server's dialects are known once it is made: the fixture makes it)."""
+    import json
+
+    from app.charts.render import TooBusy
+    from app.http import dialect_for
+    for path, shape in (("/v2/charts/x.png", "message"), ("/v1/snapshots", "errors"), ("/share/instruments/x", None),
+                        ("/admin/orgs", "error")):
+        r = dialect_for(path).error(TooBusy("too many charts are being drawn right now"))
+        assert r.status == 429, path
+        if shape:
+            assert shape in json.loads(r.body), path

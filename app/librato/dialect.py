@@ -17,7 +17,7 @@ REALM = 'Basic realm="Librato API"'
 
 _STATUS = {"malformed": 400, "invalid": 400, "unauthenticated": 401, "forbidden": 403, "account_inactive": 403,
            "not_found": 404, "method_not_allowed": 405, "too_large": 413, "unsupported_media_type": 415,
-           "conflict": 422}
+           "conflict": 422, "rate_limited": 429}
 
 
 def owns(path: str) -> bool:

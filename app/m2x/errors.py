@@ -30,7 +30,7 @@ UNAUTHORIZED = {"message": "Unauthorized", "description": (
     "The API key is missing, unknown or disabled. Send a valid key in the X-M2X-KEY header.")}
 
 _TITLES = {400: "Bad Request", 405: "Method Not Allowed", 409: "Conflict", 413: "Request Entity Too Large",
-           415: "Unsupported Media Type"}
+           415: "Unsupported Media Type", 429: "Too Many Requests"}
 
 
 def owns(path: str) -> bool:
