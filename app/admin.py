@@ -203,5 +203,7 @@ async def verify(request: web.Request) -> web.Response:
     _admin(request)
     rt = runtime(request)
     breaks = await rt.store.verify()
-    return json_response({"ok": not breaks, "head": await rt.store.head(),
+    head = await rt.store.head()
+    digest = await rt.store.hash_at(head) if head else b""
+    return json_response({"ok": not breaks, "head": head, "head_hash": (digest or b"").hex(),
                           "breaks": [{"position": b.position, "problem": b.problem} for b in breaks]})

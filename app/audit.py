@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 
 from app.errors import Invalid, NotFound
-from app.times import iso_us, parse_time
+from app.times import iso_exact, parse_time
 from events.base import Envelope
 from events.store import EventFilter, EventStore
 from projections import aggregates
@@ -19,13 +19,14 @@ def record(env: Envelope) -> dict[str, Any]:
     data.pop("event", None)
     return {
         "position": env.position, "entity": env.stream, "version": env.version, "type": env.type,
-        "recorded_at": iso_us(env.recorded_at), "actor": env.actor, "request_id": env.request_id,
+        "recorded_at": iso_exact(env.recorded_at), "actor": env.actor, "request_id": env.request_id,
         "data": data, "hash": env.hash.hex(),
     }
 
 
 def to_us(value: str | None, field: str) -> int | None:
-    return None if value in (None, "") else int(parse_time(value, field) * 1_000_000)  # type: ignore[arg-type]
+    # rounded: a float of a time in microseconds is within a quarter of one of them
+    return None if value in (None, "") else round(parse_time(value, field) * 1_000_000)  # type: ignore[arg-type]
 
 
 def event_filter(*, entity: str | None = None, actor: str | None = None, type_: str | None = None,

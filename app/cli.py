@@ -7,6 +7,7 @@ source of truth, appends from here are committed to it, and a running server tai
 from __future__ import annotations
 
 import argparse
+import os
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -118,6 +119,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         return asyncio.run(_run(args, cfg))
+    except BrokenPipeError:  # the reader went away (`broadsheet audit --json | head`): done, quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+        return 0
     except DomainError as exc:
         sys.stderr.write(f"broadsheet: {exc.message}\n")
         return 2
@@ -272,7 +276,8 @@ async def _verify(store: SqliteEventStore, args: argparse.Namespace, out: TextIO
     breaks = await store.verify()
     head = await store.head()
     if not breaks:
-        out.write(f"ok: {head} events, chain intact\n")
+        digest = await store.hash_at(head) if head else b""
+        out.write(f"ok: {head} events, chain intact, head hash {(digest or b'').hex()}\n")
         return 0
     for b in breaks:
         out.write(f"position {b.position}: {b.problem}\n")

@@ -64,3 +64,10 @@ def iso_seconds(t: float) -> str:
 
 def iso_us(us: int) -> str:
     return iso(us / 1_000_000)
+
+
+def iso_exact(us: int) -> str:
+    """2026-11-23T04:37:53.160676Z: a log time to the microsecond, as it is recorded, so that
+    asking for the state as of a printed time includes the event printed with it."""
+    seconds, micro = divmod(us, 1_000_000)
+    return datetime.fromtimestamp(seconds, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{micro:06d}Z"

@@ -93,6 +93,9 @@ def test_verify_reports_tampering_by_position(tmp_path):
     cli(tmp_path, "orgs", "create", "acme")
     ok = cli(tmp_path, "verify")
     assert ok.returncode == 0 and "chain intact" in ok.stdout
+    head_hash = ok.stdout.split("head hash ")[1].strip()
+    last = json.loads(cli(tmp_path, "audit", "--json").stdout.splitlines()[-1])
+    assert head_hash == last["hash"] and len(head_hash) == 64
     with sqlite3.connect(tmp_path / "events.db") as conn:
         conn.execute("UPDATE events SET actor = 'someone-else' WHERE position = 4")
     bad = cli(tmp_path, "verify")
@@ -172,3 +175,36 @@ async def test_the_cli_checks_again_when_the_server_wrote_meanwhile(tmp_path):
     finally:
         await cli_rt.close(checkpoint=False)
         await server_rt.close(checkpoint=False)
+
+
+def test_the_state_as_of_a_printed_time_includes_the_event_printed_with_it(tmp_path):
+    """Times were printed to the millisecond and recorded to the microsecond: as of the printed
+    time of an event, the event had not happened yet."""
+    cli(tmp_path, "orgs", "create", "acme")
+    cli(tmp_path, "orgs", "disable", "acme")
+    events = [json.loads(line) for line in cli(tmp_path, "audit", "--json", "--entity", "org-2").stdout.splitlines()]
+    disabled = events[-1]
+    assert disabled["type"] == "org.disabled" and len(disabled["recorded_at"]) == len("2026-11-23T04:37:53.160676Z")
+    then = json.loads(cli(tmp_path, "replay", "--as-of", disabled["recorded_at"], "org-2").stdout)
+    assert then["version"] == 2 and then["state"]["enabled"] is False
+    since = cli(tmp_path, "audit", "--json", "--entity", "org-2", "--since", disabled["recorded_at"]).stdout.splitlines()
+    assert [json.loads(line)["position"] for line in since] == [disabled["position"]]
+
+
+async def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
+    """`broadsheet audit --json | head -1` ended in a BrokenPipeError traceback."""
+    from events.accounts import OrgCreated
+    from events.base import Pending
+    from events.sqlite import SqliteEventStore
+    store = await SqliteEventStore.open(tmp_path / "events.db")
+    await store.append([Pending(f"org-{n}", (OrgCreated(org_id=n, name="x" * 200),), 0) for n in range(2, 3000)],
+                       actor="t")
+    await store.close()
+    proc = subprocess.Popen([sys.executable, "-m", "app", "audit", "--json", "--limit", "3000", "--data-dir", str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "BROADSHEET_ADMIN_KEY": "a" * 32})
+    assert proc.stdout is not None and proc.stderr is not None
+    assert json.loads(proc.stdout.readline())["position"] == 1
+    proc.stdout.close()  # as `head -1` does
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(60) == 0 and "Traceback" not in err, err
