@@ -255,3 +255,18 @@ async def test_a_dashboard_page_shows_text_tiles_escaped_and_says_when_it_is_emp
     await client.app[RUNTIME].append([Pending(f"dashboard-{empty['id']}", (added,))], actor="test")
     text = await (await client.get(f"/share/dashboards/{tok}")).text()
     assert "&lt;script&gt;x&lt;/script&gt; &amp; notes" in text and "<script>" not in text
+
+
+async def test_a_dashboard_of_many_charts_does_not_fill_the_render_queue(client):
+    """A page drew all its tiles at once: with more tiles than slots and room to wait, its own
+    first view was 429 (and every other share's, meanwhile)."""
+    from app.sharing.runner import RENDERS
+
+    auth = await librato_org(client)
+    await points(client, auth, time.time() - 3000, [1, 2, 3])
+    ids = [(await instrument(client, auth, name=f"c{i}"))["id"] for i in range(12)]
+    tok = (await token(client, auth, "dashboard", (await dashboard(client, auth, ids))["id"]))["token"]
+    client.app[RENDERS].slots.queue = 0  # 4 drawing, none waiting
+    r = await client.get(f"/share/dashboards/{tok}?duration=3600")
+    assert r.status == 200, r.status
+    assert (await r.text()).count("<svg") == 12

@@ -45,6 +45,7 @@ PAGE_HEADERS = {
 }
 PRESETS = ((3600, "1 hour"), (6 * 3600, "6 hours"), (86400, "1 day"), (7 * 86400, "1 week"), (30 * 86400, "30 days"))
 IMMUTABLE = "public, max-age=31536000, immutable"
+TILES_AT_ONCE = 2  # a dashboard page's charts drawn at once
 
 
 def _org_live(rt: Runtime, org_id: int) -> bool:
@@ -129,11 +130,16 @@ async def dashboard_page(request: web.Request) -> web.Response:
     dash = _shared_dashboard(rt, token)
     duration, start, end = _window(request, rt)
     charts = charts_view(rt)
+    # A page takes at most TILES_AT_ONCE of the public render slots and their queue at a time:
+    # a dashboard of many charts waits for itself instead of filling the queue (every other
+    # share would then get 429, and so would the rest of its own tiles).
+    at_once = asyncio.Semaphore(TILES_AT_ONCE)
 
     async def tile(t: Tile) -> str:
         chart = charts.get(dash.org_id, t.chart_id) if t.chart_id is not None else None
         if t.kind == "chart" and chart is not None:
-            return await _svg(request, chart, start, end, render.WIDTH, render.HEIGHT)
+            async with at_once:
+                return await _svg(request, chart, start, end, render.WIDTH, render.HEIGHT)
         return f'<p class="text">{html.escape(t.text)}</p>' if t.kind == "text" and t.text else ""
 
     parts = await asyncio.gather(*(tile(t) for t in sorted(dash.tiles, key=lambda t: (t.y, t.x))))
