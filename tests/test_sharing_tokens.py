@@ -99,7 +99,8 @@ async def test_list_paginates_orders_by_token_and_searches(client):
 
 @pytest.mark.parametrize("query, field", [
     ("length=101", "length"), ("length=0", "length"), ("length=x", "length"), ("offset=-1", "offset"),
-    ("orderby=entity_id", "orderby"), ("orderby=name", "orderby"), ("sort=up", "sort")])
+    ("orderby=entity_id", "orderby"), ("orderby=name", "orderby"), ("sort=up", "sort"),
+    ("length=%EF%BC%91", "length"), ("offset=" + "9" * 400, "offset")])  # a full-width 1; 400 digits
 async def test_bad_pagination_is_refused(client, query, field):
     auth = await librato_org(client)
     r = await client.get(f"/v1/charts?{query}", headers=auth)

@@ -34,6 +34,8 @@ def _int(request: web.Request, name: str, default: int, lo: int, hi: int | None)
     if raw == "":
         return default
     try:
+        if not raw.isascii() or len(raw) > 18:  # int() also reads full-width and Arabic digits
+            raise ValueError(raw)
         value = int(raw)
     except ValueError:
         raise Invalid(f"{name} must be an integer", field=name, reason="is not a number") from None
