@@ -53,6 +53,8 @@ class Runtime:
         self._saving: asyncio.Task[None] | None = None
         self._later: asyncio.TimerHandle | None = None
         self.diverged = False  # a projection failed on an event: views are not to be saved
+        self.chain = "unchecked"  # the log's hash chain, as the check at start found it (start_verifying)
+        self.chain_break: int | None = None  # the first position it found broken
 
     @classmethod
     async def open(cls, config: Config, *, clock: Callable[[], float] = time.time) -> Runtime:
@@ -149,6 +151,28 @@ class Runtime:
     def start_tailing(self) -> None:
         """Pick up what other processes (the CLI) append to the same log."""
         self._tasks.append(asyncio.get_running_loop().create_task(self._tail(), name="tail"))
+
+    def start_verifying(self) -> None:
+        """Check the whole hash chain once, in the background: the views were built from a
+        checkpoint, or from events, that a changed log no longer matches. A break is logged as
+        an error and shown by /healthz; the server goes on serving (the log is the evidence)."""
+        self._tasks.append(asyncio.get_running_loop().create_task(self._verify(), name="verify"))
+
+    async def _verify(self) -> None:
+        self.chain = "checking"
+        try:
+            breaks = await self.store.verify()
+        except Exception:  # noqa: BLE001 - a failed check is no verdict
+            self.chain = "unchecked"
+            log.exception("checking the event log's hash chain failed")
+            return
+        if breaks:
+            self.chain, self.chain_break = "broken", breaks[0].position
+            log.error("the event log's hash chain is broken: %d problem(s), the first at position %d (%s); "
+                      "what is served may not be what was recorded: run `broadsheet verify`",
+                      len(breaks), breaks[0].position, breaks[0].problem)
+        else:
+            self.chain = "ok"
 
     async def _tail(self) -> None:
         while True:

@@ -36,9 +36,13 @@ routes = web.RouteTableDef()
 
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
-    """Liveness and how far the projections have folded the log."""
+    """Liveness, how far the projections have folded the log, and the hash chain as the check at
+    start found it (`chain`: checking, ok or broken, with `chain_break`, the first position)."""
     rt = request.app[RUNTIME]
-    return json_response({"status": "ok", "position": rt.projector.position, "version": version()})
+    body = {"status": "ok", "position": rt.projector.position, "version": version(), "chain": rt.chain}
+    if rt.chain_break is not None:
+        body["chain_break"] = rt.chain_break
+    return json_response(body)
 
 
 @routes.get("/openapi.json")
@@ -53,6 +57,7 @@ async def _runtime(app: web.Application) -> AsyncIterator[None]:
     if raw:
         announce_admin_key(rt.config, raw)
     rt.start_tailing()
+    rt.start_verifying()
     app[RUNTIME] = rt
     yield
     await rt.close()

@@ -551,7 +551,7 @@ class SqliteEventStore:
         breaks: list[ChainBreak] = []
         prev, expected_pos = b"", 1
         async with self._r.execute(f"SELECT {_COLUMNS} FROM events ORDER BY position") as cur:
-            while rows := await cur.fetchmany(10_000):
+            while rows := await cur.fetchmany(2_000):  # the event loop hashes a batch: keep it short
                 for pos, stream, version, type_, at, actor, rid, payload, prev_hash, digest in rows:
                     if pos != expected_pos:
                         breaks.append(ChainBreak(expected_pos, f"events {expected_pos}..{pos - 1} are missing"))

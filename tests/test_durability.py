@@ -92,3 +92,33 @@ async def test_sigterm_lets_in_flight_writes_finish(tmp_path):
     finally:
         proc.terminate()
         proc.wait(30)
+
+
+async def test_a_server_started_on_a_changed_log_says_so(aiohttp_client, tmp_path):
+    """The views come from a checkpoint or from the events; a log changed before the
+    checkpoint's position was served silently. The chain is checked at start, in the
+    background: a break is shown by /healthz (and logged as an error)."""
+    import sqlite3
+
+    from app.server import create_app
+    from tests.conftest import make_config
+
+    async def chain(client) -> dict:
+        for _ in range(500):
+            body = await (await client.get("/healthz")).json()
+            if body["chain"] in ("ok", "broken"):
+                return body
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"the chain was not checked: {body}")
+
+    config = make_config(tmp_path)
+    client = await aiohttp_client(create_app(config))
+    assert (await client.post("/admin/orgs", json={"name": "acme"}, headers=ADMIN)).status == 201
+    assert (await chain(client))["chain"] == "ok"
+    await client.close()  # a graceful stop: a checkpoint at the head
+    with sqlite3.connect(Path(config.data_dir) / "events.db") as conn:
+        conn.execute("UPDATE events SET payload = CAST(replace(CAST(payload AS TEXT), 'acme', 'evil') AS BLOB) "
+                     "WHERE position = 4")
+    client = await aiohttp_client(create_app(config))
+    body = await chain(client)
+    assert body["chain"] == "broken" and body["chain_break"] == 4
