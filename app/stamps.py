@@ -60,8 +60,8 @@ class _Layout:
 
     def __init__(self, s: str, frac: int, zone: int | None) -> None:
         n = len(s)
-        self.lo = np.frombuffer(s.encode("ascii"), np.uint8).copy()
-        self.span = np.zeros(n, np.uint8)
+        self.lo = np.frombuffer((s + _END).encode("ascii"), np.uint8).copy()  # and the end column
+        self.span = np.zeros(n + 1, np.uint8)
         self.weights = np.zeros((n, 4), np.float64)
 
         def digits(column: int, first: int, count: int, scale: int, tens_max: int = 9) -> None:
@@ -92,6 +92,7 @@ class _Layout:
 # shape instead, a client could grow the cache by one entry per request with letters in the
 # digit columns.)
 _LAYOUTS: dict[tuple[int, str, str], _Layout] = {}
+_END = "|"  # after each timestamp in the byte matrix; no layout holds it
 
 
 def _layout(s: str) -> _Layout | None:
@@ -129,18 +130,20 @@ def epoch_seconds(stamps: list[str], step_us: int = 1) -> np.ndarray | None:
     layout = _layout(stamps[0])
     if layout is None:
         return None
-    n, width = len(stamps), len(layout.lo)
+    n, width = len(stamps), len(layout.lo) - 1  # lo also holds the end column
     try:
-        joined = "".join(stamps).encode("ascii")
+        joined = (_END.join(stamps) + _END).encode("ascii")
     except (TypeError, UnicodeEncodeError):
         return None
-    # every string of the first one's length: with the total right, none may be shorter (else a
-    # short one and a long one could shift rows into place and pass the column checks)
-    if len(joined) != n * width or min(map(len, stamps)) != width:
+    # Each string ends with _END, checked as one more column: a short string and a long one
+    # cannot shift rows into place, since every _END then sits in a column of its own and
+    # no other column allows it (checking every string's length instead costs a third of this).
+    if len(joined) != n * (width + 1):
         return None
-    rows = np.frombuffer(joined, np.uint8).reshape(n, width)
+    rows = np.frombuffer(joined, np.uint8).reshape(n, width + 1)
     if not bool(((rows - layout.lo) <= layout.span).all()):  # uint8: below lo wraps round, above
         return None
+    rows = rows[:, :width]
     fields = rows.astype(np.float64) @ layout.weights - layout.offset  # exact: integers < 2**53
     key = fields[:, 0].astype(np.intp) - _KEY0
     if key.min() < 0 or key.max() >= _KEYS:

@@ -114,6 +114,9 @@ def test_declines_what_it_cannot_read_at_once():
         ["２０24-05-01T10:00:00.000Z"],  # not ASCII
         # a short string and a long one whose rows, joined, line up with the layout
         [ok, "2024-05-01T10:00:00.000", "Z2024-05-01T10:00:00.000Z"],
+        # ... and with the matrix's own end mark inside: two stamps as one string, and an empty one
+        [ok + "|" + ok, "", ok],
+        [ok, ok[:-1], "|" + ok[:-1] + "Z|" + ok],
     ):
         assert epoch_seconds(stamps) is None, stamps
 
