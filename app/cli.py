@@ -119,9 +119,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         return asyncio.run(_run(args, cfg))
-    except BrokenPipeError:  # the reader went away (`broadsheet audit --json | head`): done, quietly
+    except BrokenPipeError:  # the reader went away (`broadsheet audit --json | head`)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
-        return 0
+        if args.command in _READERS:
+            return 0  # a reader's output was cut short: what was asked for was read
+        # a command that changed the log, and whose answer (a new key, shown once) was lost
+        sys.stderr.write("broadsheet: the output could not be written (its reader went away); the command "
+                         "was carried out: see `broadsheet audit --actor cli`\n")
+        return 1
     except DomainError as exc:
         sys.stderr.write(f"broadsheet: {exc.message}\n")
         return 2
@@ -148,7 +153,9 @@ async def _run(args: argparse.Namespace, cfg: Config) -> int:
 
             announce_admin_key(cfg, raw)
         # checked: run again if the server appended between this command's checks and its append
-        return await rt.checked(lambda: _WRITERS[(args.command, args.action)](rt, args, sys.stdout))
+        # (each command, run again, does only what is left: keys create finds the user it made)
+        return await rt.checked(lambda: _WRITERS[(args.command, args.action)](rt, args, sys.stdout),
+                                rerun_after_append=True)
     finally:
         await rt.close(checkpoint=False)
 

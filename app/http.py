@@ -127,6 +127,7 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     except Unstorable as err:
         return dialect_for(request.path).error(Invalid(str(err), field="body"))
     except RecursionError:  # input nested deeper than any check can walk: refused, not failed
+        log.warning("RecursionError on %s %s: answered 400", request.method, request.path, exc_info=True)
         return dialect_for(request.path).error(Malformed(TOO_DEEP))
     except web.HTTPException as exc:
         mapped = _from_http(exc)

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from app.config import Config
+from events import series as series_events
 from events.base import Envelope, Pending
 from events.errors import ConcurrencyError, StaleView
 from events.sqlite import SqliteEventStore
@@ -22,7 +23,7 @@ log = logging.getLogger("broadsheet.runtime")
 
 
 STARTUP_CHECKPOINT_DELAY = 2.0  # seconds
-CHECKED_ATTEMPTS = 3  # runs of a command whose checks another process's appends made stale
+CHECKED_ATTEMPTS = 5  # runs of a command whose checks another process's appends made stale
 T = TypeVar("T")
 
 
@@ -59,6 +60,8 @@ class Runtime:
     @classmethod
     async def open(cls, config: Config, *, clock: Callable[[], float] = time.time) -> Runtime:
         store = await SqliteEventStore.open(config.db_path, clock=clock)
+        # No command checks points: another process's ingest does not make a command stale.
+        store.unchecked_types = frozenset(t.__struct_config__.tag for t in series_events.EVENTS)
         projector = Projector(registry.build())
         folded = await projector.build(store)
         log.info("projections at position %d (%d events folded at start)", projector.position, folded)
@@ -89,24 +92,27 @@ class Runtime:
         except StaleView:
             state.seen = self.projector.position  # the views have those events now: a check again sees them
             raise
-        state.appended = True
+        # what the command checks next, it checks on views at least this far
+        state.seen, state.appended = self.projector.position, True
         return envs
 
-    async def checked(self, command: Callable[[], Awaitable[T]]) -> T:
+    async def checked(self, command: Callable[[], Awaitable[T]], *, rerun_after_append: bool = False) -> T:
         """Run a command that checks the views, then appends: a web request, a CLI command.
 
         Another process (the CLI, or the server for the CLI) may append between the check and
         the append, and this process's views have its events only at the next look. The store
         refuses an append checked against views that lack them (``StaleView``), having handed
-        those events to the views; the command then runs again, if it has appended nothing yet,
-        and checks again. A command that had appended gets the ``StaleView`` (a conflict)."""
+        those events to the views; the command then runs again, if it has appended nothing yet
+        (or, ``rerun_after_append``, if running it again only does what is left to do), and
+        checks again. Otherwise it gets the ``StaleView`` (a conflict). Events no command checks
+        (points) do not count (``store.unchecked_types``)."""
         for attempt in range(CHECKED_ATTEMPTS):
             state = _Checked(self.projector.position)
             token = _CHECKED.set(state)
             try:
                 return await command()
             except StaleView:
-                if state.appended or attempt == CHECKED_ATTEMPTS - 1:
+                if (state.appended and not rerun_after_append) or attempt == CHECKED_ATTEMPTS - 1:
                     raise
                 log.info("another process appended meanwhile; checking the command again")
             finally:

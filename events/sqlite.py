@@ -210,6 +210,9 @@ class SqliteEventStore:
         self._known = True
         self._thread_tail = (0, b"")  # in the connection thread: the tail its last commit left
         self._foreign_upto = 0  # in the connection thread: the newest event another process wrote
+        # Types of events no check reads (set by the owner: points of series): another process's
+        # events of these types do not make an append checked before them stale.
+        self.unchecked_types: frozenset[str] = frozenset()
         self._listener: Listener | None = None
         self._dispatched = 0
         self._closing = False
@@ -389,14 +392,16 @@ class SqliteEventStore:
             tail = (row[0], row[1]) if row else (0, b"")
             foreign = tail != self._thread_tail
             if foreign:  # the events after our last commit are another process's
-                self._foreign_upto = tail[0]
+                self._note_foreign(conn, self._thread_tail[0], tail[0])
             stale = self._stale(group)
             if plan is not None and tail == plan.tail and plan.now >= (row[2] if row else 0) and not stale \
                     and not any(_load_versions(conn, plan.new_streams).values()):
                 rows, staged, versions, now, as_planned = plan.rows, plan.staged, plan.versions, plan.now, True
             else:  # another process wrote, a stream we took for new exists, or no plan: stage again
                 live = [r for r in group if r not in stale] if stale else group
-                versions = _load_versions(conn, {b.stream for r in live for b in r.batches})
+                # the versions of every stream of the group, the refused requests' too: the
+                # loop staged them all on guesses, and corrects its guesses from these
+                versions = _load_versions(conn, {b.stream for r in group for b in r.batches})
                 now = max(int(self._clock() * 1_000_000), row[2] if row else 0)
                 rows, staged = stage(live, tail, now, versions)
                 staged += [(r, StaleView(r.seen, self._foreign_upto)) for r in stale]  # type: ignore[arg-type]
@@ -412,6 +417,18 @@ class SqliteEventStore:
             raise
         self._thread_tail = (rows[-1][0], rows[-1][9]) if rows else tail
         return Committed(staged, missed, self._thread_tail, versions, now, as_planned, foreign)
+
+    def _note_foreign(self, conn: sqlite3.Connection, after: int, up_to: int) -> None:
+        """Another process appended (after, up_to]: the newest of those events that a check
+        can have read (any type but ``unchecked_types``) is what a view must have seen."""
+        if not self.unchecked_types:
+            self._foreign_upto = max(self._foreign_upto, up_to)
+            return
+        marks = ",".join("?" * len(self.unchecked_types))
+        row = conn.execute(f"SELECT MAX(position) FROM events WHERE position > ? AND position <= ? "
+                           f"AND type NOT IN ({marks})", (after, up_to, *sorted(self.unchecked_types))).fetchone()
+        if row and row[0] is not None:
+            self._foreign_upto = max(self._foreign_upto, row[0])
 
     def _stale(self, group: list[AppendRequest]) -> list[AppendRequest]:
         """The requests checked against views that lack events another process appended."""
@@ -549,17 +566,21 @@ class SqliteEventStore:
         """Recompute the chain. A changed event breaks its own hash; a removed one leaves a gap
         and a predecessor mismatch; a reordered pair breaks both hashes."""
         breaks: list[ChainBreak] = []
-        prev, expected_pos = b"", 1
-        async with self._r.execute(f"SELECT {_COLUMNS} FROM events ORDER BY position") as cur:
-            while rows := await cur.fetchmany(2_000):  # the event loop hashes a batch: keep it short
-                for pos, stream, version, type_, at, actor, rid, payload, prev_hash, digest in rows:
-                    if pos != expected_pos:
-                        breaks.append(ChainBreak(expected_pos, f"events {expected_pos}..{pos - 1} are missing"))
-                    if prev_hash != prev:
-                        breaks.append(ChainBreak(pos, "does not follow the event before it (prev_hash mismatch)"))
-                    if chain_hash(prev_hash, pos, stream, version, type_, at, actor, rid, payload) != digest:
-                        breaks.append(ChainBreak(pos, "content does not match its hash (changed)"))
-                    prev, expected_pos = digest, pos + 1
+        prev, expected_pos, after = b"", 1, 0
+        # In pages, each a query of its own: a cursor held open across awaits would keep the
+        # reader connection on one snapshot (poll and every other read would see nothing new).
+        # A page is hashed on the event loop: keep it short.
+        while rows := await self._r.execute_fetchall(
+                f"SELECT {_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT 2000", (after,)):
+            after = rows[-1][0]  # type: ignore[index]
+            for pos, stream, version, type_, at, actor, rid, payload, prev_hash, digest in rows:
+                if pos != expected_pos:
+                    breaks.append(ChainBreak(expected_pos, f"events {expected_pos}..{pos - 1} are missing"))
+                if prev_hash != prev:
+                    breaks.append(ChainBreak(pos, "does not follow the event before it (prev_hash mismatch)"))
+                if chain_hash(prev_hash, pos, stream, version, type_, at, actor, rid, payload) != digest:
+                    breaks.append(ChainBreak(pos, "content does not match its hash (changed)"))
+                prev, expected_pos = digest, pos + 1
         return breaks
 
     # -- checkpoints -------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from events.base import Envelope, Event, Recorded
 Key = tuple[int, str, str]
 FUNCTIONS = ("min", "max", "count", "avg", "sum", "stddev")
 _F8 = np.dtype("<f8")
+_NO_SOURCES: frozenset[str] = frozenset()
 PENDING_BATCH = 64  # batches of at most this many points wait in lists (see _Numeric)
 PENDING_MOST = 1 << 16  # points of a series that may wait: about 4 MB of Python floats and lists
 
@@ -286,9 +287,11 @@ class Series:
                 del store[key]
         if key not in self._numeric and key not in self._texts:
             self._by_org.get(e.org_id, set()).discard((e.source, e.metric))
+            self._by_metric.get((e.org_id, e.metric), set()).discard(e.source)
 
     def _index(self, key: Key) -> None:
         self._by_org.setdefault(key[0], set()).add((key[1], key[2]))
+        self._by_metric.setdefault((key[0], key[2]), set()).add(key[1])
 
     # -- state -----------------------------------------------------------------------------
 
@@ -305,6 +308,7 @@ class Series:
         self._numeric: dict[Key, _Numeric] = {}
         self._texts: dict[Key, _Text] = {}
         self._by_org: dict[int, set[tuple[str, str]]] = {}
+        self._by_metric: dict[tuple[int, str], set[str]] = {}  # (org, metric) -> its sources
         if not data:
             return
         for org_id, source, metric, tb, vb in data["numeric"]:
@@ -355,6 +359,11 @@ class Series:
             raise ValueError("n must be at least 1")
         t, v = self.view(org_id, source, metric, start, end)
         return t[::n].copy(), v[::n].copy()
+
+    def sources_of(self, org_id: int, metric: str) -> set[str]:
+        """The sources of one metric of the organization (the view's own set: do not change it,
+        and do not keep it across an ``await``)."""
+        return self._by_metric.get((org_id, metric), _NO_SOURCES)
 
     def series_keys(self, org_id: int) -> list[tuple[str, str]]:
         """(source, metric) of every series of the organization, numeric or not, sorted."""

@@ -165,3 +165,50 @@ async def test_gathering_a_chart_hands_the_event_loop_back(client, monkeypatch):
     drawn = await gather_series(rt, chart, t0 - 60, t0 + 60, Sampling())
     other.cancel()
     assert len(drawn) == 50 and ticks - start >= 50
+
+
+async def test_globs_are_tried_on_a_bounded_number_of_sources(client, monkeypatch):
+    """Globs that match nothing cost their scan all the same: 100 of them over 50,000 sources
+    held the server for a second per drawing. Beyond MAX_SCAN sources tried, a chart is refused."""
+    from app.charts import data
+    rt, chart, t0, _ = await _many_sources(client, 600)
+    monkeypatch.setattr(data, "MAX_SCAN", 1000)
+    nothing = msgspec.structs.replace(chart, series=tuple(
+        msgspec.structs.replace(chart.series[0], source=f"none-{i}-*") for i in range(2)))
+    with pytest.raises(Invalid) as refused:
+        chart_series(rt, nothing, t0 - 60, t0 + 60, Sampling())
+    assert refused.value.field == "sources" and refused.value.reason == "too_many"
+    one = msgspec.structs.replace(nothing, series=nothing.series[:1])
+    assert [len(s.times) for s in chart_series(rt, one, t0 - 60, t0 + 60, Sampling())] == [0]
+
+
+async def test_a_drawn_series_has_a_bounded_number_of_points(client):
+    """An M2X chart over a long stream with 1-second buckets over all time made one drawing
+    hold hundreds of megabytes, and hashing them held the event loop."""
+    from app.charts.data import MAX_POINTS
+    made = await make_org_key(client, "far")
+    h = {"Authorization": "Basic " + base64.b64encode(f"{made['email']}:{made['key']}".encode()).decode()}
+    t0 = int(time.time()) - 3 * MAX_POINTS
+    gauges = [{"name": "cpu", "source": "a", "value": 1, "measure_time": t0 + k * MAX_POINTS} for k in range(3)]
+    assert (await client.post("/v1/metrics", json={"gauges": gauges}, headers=h)).status < 300
+    r = await client.post("/v1/instruments", json={"name": "far", "streams": [{"metric": "cpu", "source": "a"}]},
+                          headers=h)
+    rt = client.server.app[RUNTIME]
+    chart = rt["charts"].get(made["org"]["id"], (await r.json())["id"])
+    with pytest.raises(Invalid) as refused:  # 3 points, but 40,001 one-second buckets between them
+        chart_series(rt, chart, t0 - 1, t0 + 3 * MAX_POINTS, sampling("avg", 1))
+    assert refused.value.field == "interval" and refused.value.reason == "too_small"
+    assert len(chart_series(rt, chart, t0 - 1, t0 + 3 * MAX_POINTS, sampling("nth", 1))[0].times) == 3
+    (drawn,) = chart_series(rt, chart, t0 - 1, t0 + 3 * MAX_POINTS, sampling("avg", 60))  # coarser: drawn
+    assert list(drawn.values[~np.isnan(drawn.values)]) == [1.0, 1.0, 1.0]
+
+
+async def test_a_dashboard_tile_that_cannot_be_drawn_says_so_in_its_place(client):
+    """One tile refused (too many series) made the whole shared page 400."""
+    from app.charts.data import MAX_READ
+    rt, chart, t0, h = await _many_sources(client, MAX_READ + 1)
+    r = await client.post("/v1/dashboards", headers=h, json={"name": "Ops", "instruments": [chart.id]})
+    r = await client.post("/v1/charts", headers=h, json={"entity_type": "dashboard", "entity_id": (await r.json())["id"]})
+    page = await client.get(f"/share/dashboards/{(await r.json())['token']}")
+    assert page.status == 200
+    assert "narrow its sources" in await page.text()

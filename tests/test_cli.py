@@ -171,7 +171,21 @@ async def test_the_cli_checks_again_when_the_server_wrote_meanwhile(tmp_path):
         await server_rt.checked(lambda: accounts.create_org(server_rt, "acme", actor="key-1"))
         with pytest.raises(Conflict):
             await cli_rt.checked(lambda: accounts.create_org(cli_rt, "acme", actor="cli"))
-        assert [e.type for e in await cli_rt.store.read()].count("org.created") == 1  # acme, once
+        # a busy server's ingest does not make the CLI's commands stale: they run once
+        from events.base import Pending
+        from events.series import PointsAdded
+        runs = 0
+
+        async def create() -> object:
+            nonlocal runs
+            runs += 1
+            if runs == 1:  # between the command's checks and its append, the server ingests
+                await server_rt.append([Pending("series-x", (PointsAdded(org_id=1, times=[1.0], values=[1.0]),))],
+                                       actor="key-1")
+            return await accounts.create_org(cli_rt, "beta", actor="cli")
+        await cli_rt.checked(create)
+        assert runs == 1
+        assert [e.type for e in await cli_rt.store.read()].count("org.created") == 2  # acme once, and beta
     finally:
         await cli_rt.close(checkpoint=False)
         await server_rt.close(checkpoint=False)
@@ -208,3 +222,16 @@ async def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
     err = proc.stderr.read().decode()
     proc.stderr.close()
     assert proc.wait(60) == 0 and "Traceback" not in err, err
+
+
+def test_a_new_key_whose_output_is_lost_is_not_a_quiet_success(tmp_path):
+    """`keys create … | head -c0` made the key and exited 0 with the key shown nowhere."""
+    cli(tmp_path, "orgs", "create", "acme")
+    proc = subprocess.Popen([sys.executable, "-m", "app", "keys", "create", "--org", "acme", "--user", "a@acme.example",
+                             "--data-dir", str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "BROADSHEET_ADMIN_KEY": "a" * 32})
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # nobody reads the key
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(60) == 1 and "carried out" in err and "Traceback" not in err, err

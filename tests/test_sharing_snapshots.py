@@ -250,3 +250,32 @@ async def test_a_disabled_organization_publishes_nothing(client):
     assert [(await client.get(p)).status for p in public] == [404] * 4
     assert (await client.post(f"/admin/orgs/{org['id']}/enable", headers=ADMIN)).status == 200
     assert [(await client.get(p)).status for p in public] == [200] * 4
+
+
+async def test_a_snapshot_waits_while_renders_are_too_busy_and_is_drawn_later(client):
+    """Too busy to read the chart's data (TooBusy, 429 for a public request) failed the job for
+    good; now the job stays owed and runs again."""
+    import contextlib
+
+    from app.charts.render import cache_for
+    auth = await librato_org(client)
+    await points(client, auth, time.time() - 3000, [3, 1, 4])
+    inst = await instrument(client, auth)
+    gathering = cache_for(client.app[RUNTIME]).gathering
+    gathering.queue = 0
+    async with contextlib.AsyncExitStack() as busy:
+        for _ in range(gathering.limit):  # every slot taken, no room to wait
+            await busy.enter_async_context(gathering.take())
+        r = await client.post("/v1/snapshots", headers=auth, json={"subject": {"chart": {"id": inst["id"]}}})
+        job_path = "/v1/jobs/" + (await r.json())["job_href"].rsplit("/", 1)[1]
+        for _ in range(100):  # the runner tries, and leaves it for later
+            await asyncio.sleep(0.01)
+        assert (await (await client.get(job_path, headers=auth)).json())["state"] != "failed"
+    client.app[RUNNER].wake()
+    for _ in range(500):
+        job = await (await client.get(job_path, headers=auth)).json()
+        if job["state"] == "complete":
+            break
+        await asyncio.sleep(0.02)
+        client.app[RUNNER].wake()
+    assert job["state"] == "complete", job

@@ -364,7 +364,47 @@ async def test_an_append_checked_against_views_that_lack_another_writers_events_
             mine.append([Pending("org-4", (created(4),), 0)], actor="t", seen=1), return_exceptions=True)
         assert isinstance(results[1], StaleView) and not isinstance(results[0], Exception)
         assert await mine.append([Pending("org-5", (created(5),), 0)], actor="t") is not None  # unchecked: as ever
-        assert [e.stream for e in await mine.read()] == ["org-1", "org-2", "org-3", "org-5"]
+        # the refused append's new stream is still new: no version was left guessed for it
+        assert await mine.append([Pending("org-4", (created(4),), 0)], actor="t", seen=5) is not None
+        assert [e.stream for e in await mine.read()] == ["org-1", "org-2", "org-3", "org-5", "org-4"]
+        assert [e.version for e in await mine.read()] == [1, 1, 1, 1, 1]
+    finally:
+        await mine.close()
+        await other.close()
+
+
+async def test_events_of_unchecked_types_do_not_make_an_append_stale(opener, tmp_path):
+    """Points another process ingests are read by no check: they leave appends as they are."""
+    from events.series import PointsAdded
+    mine, other = await opener(tmp_path), await opener(tmp_path)
+    try:
+        mine.unchecked_types = frozenset({"series.points_added"})
+        mine.listen(lambda envs: None, after=0)
+        await mine.append([Pending("org-1", (created(1),), 0)], actor="t", seen=0)
+        await other.append([Pending("series-x", (PointsAdded(org_id=1, times=[1.0], values=[2.0]),), None)], actor="k")
+        await mine.append([Pending("org-2", (created(2),), 0)], actor="t", seen=1)  # saw no org event: fine
+        await other.append([Pending("org-3", (created(3),), 0)], actor="cli")
+        with pytest.raises(StaleView):
+            await mine.append([Pending("org-4", (created(4),), 0)], actor="t", seen=3)
+    finally:
+        await mine.close()
+        await other.close()
+
+
+async def test_verify_leaves_the_reader_on_the_current_log(opener, tmp_path):
+    """verify held one cursor open across the whole log: every other read on the connection
+    (poll among them) saw the log as it was when verify began."""
+    mine, other = await opener(tmp_path), await opener(tmp_path)
+    try:
+        await mine.append([Pending(f"org-{n}", (created(n),), 0) for n in range(1, 30_001)], actor="t")
+        got: list[int] = []
+        mine.listen(lambda envs: got.extend(e.position for e in envs), after=30_000)
+        checking = asyncio.create_task(mine.verify())
+        for _ in range(3):
+            await asyncio.sleep(0)
+        await other.append([Pending("org-x", (created(0),), 0)], actor="cli")
+        assert await mine.poll() == 1 and got == [30_001]
+        assert await checking == []
     finally:
         await mine.close()
         await other.close()

@@ -30,6 +30,8 @@ MAX_LIMIT = 10_000
 MAX_INTERVAL = 10 * 366 * 86400  # ten years: any coarser bucket is one bucket anyway
 MAX_PLOTTED = 50  # series drawn at most (a breakout over many sources is cut here)
 MAX_READ = 1_000  # stored series one drawing reads at most, over all its streams and sources
+MAX_SCAN = 100_000  # sources one drawing's globs are tried on at most, over all its streams
+MAX_POINTS = 20_000  # points of one drawn series at most (a 4,000-px chart shows 4,000 columns)
 YIELD_EVERY = 0.005  # seconds: gathering hands the event loop back this often (gather_series)
 _GROUP = {"average": "avg", "sum": "sum", "min": "min", "max": "max"}
 _EMPTY = np.empty(0, np.float64)
@@ -62,6 +64,12 @@ def _view(rt: Runtime, name: str) -> Any:
 
 def sample(view: Series, org_id: int, source: str, metric: str, start: float, end: float,
            s: Sampling) -> tuple[np.ndarray, np.ndarray]:
+    if s.type != "values":  # (values: at most limit <= MAX_LIMIT)
+        t, _ = view.view(org_id, source, metric, start, end)
+        many = len(t) / s.interval if s.type == "nth" else ((t[-1] - t[0]) / s.interval + 1 if len(t) else 0)
+        if many > MAX_POINTS:
+            raise Invalid(f"one series would have more than {MAX_POINTS} points: take a longer interval or a "
+                          "shorter window", field="interval", reason="too_small")
     if s.type == "values":
         t, v = view.view(org_id, source, metric, start, end)  # read-only views: copy only what is kept
         return t[-s.limit:].copy(), v[-s.limit:].copy()
@@ -91,31 +99,42 @@ def _metric(chart: Chart, ref: SeriesRef) -> str:
     return ref.metric if chart.origin == "m2x" else ref.metric.lower()
 
 
-def _sources(by_metric: dict[str, list[str]], ref: SeriesRef, metric: str, most: int) -> list[str]:
-    """The sources ``ref`` reads; more than ``most`` is Invalid (a glob over thousands of
-    sources would hold the server for seconds, and a public link can ask for it again and again)."""
+class _Budget:
+    """What one drawing may still read (series) and try its globs on (sources)."""
+
+    __slots__ = ("read", "scan")
+
+    def __init__(self) -> None:
+        self.read, self.scan = MAX_READ, MAX_SCAN
+
+
+def _sources(view: Series, org_id: int, ref: SeriesRef, metric: str,
+             budget: _Budget) -> Generator[None, None, list[str]]:
+    """The sources ``ref`` reads, sorted, yielding as it goes. Beyond the budget it is Invalid:
+    a glob over many sources held the server for seconds, and a public link can ask for it
+    again and again."""
     if not _is_glob(ref.source):
-        return [ref.source]
-    pattern = "*" if ref.source == "%" else ref.source
-    found: list[str] = []
-    for src in by_metric.get(metric, ()):
-        if fnmatch.fnmatchcase(src, pattern):
-            found.append(src)
-            if len(found) > most:
-                raise _too_many()
+        found = [ref.source]
+    else:
+        pattern = "*" if ref.source == "%" else ref.source
+        candidates = list(view.sources_of(org_id, metric))  # a copy: the view may change as we yield
+        budget.scan -= len(candidates)
+        if budget.scan < 0:
+            raise _too_many("tries its source patterns on more than {MAX_SCAN} sources")
+        found = []
+        for i in range(0, len(candidates), 2_000):
+            found += [src for src in candidates[i:i + 2_000] if fnmatch.fnmatchcase(src, pattern)]
+            yield
+        found.sort()
+    budget.read -= len(found)
+    if budget.read < 0:
+        raise _too_many(f"reads more than {MAX_READ} series")
     return found
 
 
-def _too_many() -> Invalid:
-    return Invalid(f"the chart reads more than {MAX_READ} series; narrow its sources", field="sources",
+def _too_many(what: str) -> Invalid:
+    return Invalid(f"the chart {what.format(MAX_SCAN=MAX_SCAN)}; narrow its sources", field="sources",
                    reason="too_many")
-
-
-def _by_metric(view: Series, org_id: int) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for src, m in view.series_keys(org_id):
-        out.setdefault(m, []).append(src)
-    return out
 
 
 def _label(rt: Runtime, chart: Chart, ref: SeriesRef, several_sources: bool) -> tuple[str, str]:
@@ -174,8 +193,7 @@ def _gather(rt: Runtime, chart: Chart, start: float, end: float,
     view: Series | None = _view(rt, "series")
     out: list[SeriesData] = []
     several_sources = len({s.source for s in chart.series}) > 1
-    by_metric = _by_metric(view, chart.org_id) if view is not None else {}
-    budget = MAX_READ
+    budget = _Budget()
     for ref in chart.series:
         if len(out) >= MAX_PLOTTED:
             break  # no more is drawn
@@ -184,10 +202,7 @@ def _gather(rt: Runtime, chart: Chart, start: float, end: float,
             out.append(SeriesData(name, _EMPTY, _EMPTY, unit, ref.color))
             continue
         metric = _metric(chart, ref)
-        sources = _sources(by_metric, ref, metric, budget)
-        budget -= len(sources)
-        if budget < 0:
-            raise _too_many()
+        sources = yield from _sources(view, chart.org_id, ref, metric, budget)
         parts = []
         for src in sources:
             parts.append(sample(view, chart.org_id, src, metric, start, end, s))

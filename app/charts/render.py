@@ -188,13 +188,15 @@ class RenderCache:
             return Prepared(etag, None)
         async with self.gathering.take():
             series = await gather_series(rt, chart, p.start, p.end, p.sampling)
+        moved = rt.projector.position != key[3]  # folded more while gathering: the data may be newer
         h = hashlib.blake2b(RENDER_VERSION, digest_size=16)
         h.update(msgspec.msgpack.encode([chart.uid, chart.version, chart.name, chart.kind, p]))
         h.update(data_digest(series))
         etag = f'"{h.hexdigest()}"'
-        self._memo[key] = etag
-        if len(self._memo) > self.max_memo:
-            self._memo.popitem(last=False)
+        if not moved:  # remembered only for the position the data is certainly of
+            self._memo[key] = etag
+            if len(self._memo) > self.max_memo:
+                self._memo.popitem(last=False)
         return Prepared(etag, series)
 
     def recall(self, key: tuple[object, ...]) -> tuple[Chart, RenderParams, Prepared] | None:

@@ -22,7 +22,7 @@ from aiohttp import web
 
 from app.charts.commands import charts_view
 from app.charts.render import etag_matches
-from app.errors import NotFound
+from app.errors import Invalid, NotFound
 from app.http import int_param, runtime
 from app.runtime import Runtime
 from app.sharing import render
@@ -139,10 +139,19 @@ async def dashboard_page(request: web.Request) -> web.Response:
         chart = charts.get(dash.org_id, t.chart_id) if t.chart_id is not None else None
         if t.kind == "chart" and chart is not None:
             async with at_once:
-                return await _svg(request, chart, start, end, render.WIDTH, render.HEIGHT)
+                try:
+                    return await _svg(request, chart, start, end, render.WIDTH, render.HEIGHT)
+                except Invalid as exc:  # this chart cannot be drawn so (too many series): say so in its place
+                    return f'<p class="text">{html.escape(chart.name)}: {html.escape(exc.message)}</p>'
         return f'<p class="text">{html.escape(t.text)}</p>' if t.kind == "text" and t.text else ""
 
-    parts = await asyncio.gather(*(tile(t) for t in sorted(dash.tiles, key=lambda t: (t.y, t.x))))
+    tiles = [asyncio.ensure_future(tile(t)) for t in sorted(dash.tiles, key=lambda t: (t.y, t.x))]
+    try:
+        parts = await asyncio.gather(*tiles)
+    except BaseException:  # too busy (429), or the client left: the other tiles stop drawing too
+        for pending in tiles:
+            pending.cancel()
+        raise
     return _page(dash.title, token, "dashboards", duration, start, end, [p for p in parts if p], wide=False)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from aiohttp import web
 
 from app.http import CONFIG, RUNTIME
+from app.charts.render import TooBusy
 from app.errors import Invalid
 from app.runtime import Runtime
 from app.sharing import render
@@ -86,7 +87,7 @@ class JobRunner:
     async def _execute(self, job_id: int) -> None:
         try:
             await self._attempt(job_id)
-        except (StoreClosed, ConcurrencyError) as exc:
+        except (StoreClosed, ConcurrencyError, TooBusy) as exc:
             log.warning("job %d left for later: %s", job_id, exc)
         except Exception:
             log.exception("job %d: the runner failed", job_id)
@@ -103,7 +104,7 @@ class JobRunner:
         do = self._kinds.get(job.kind)
         try:
             errors = await do(job) if do is not None else {"kind": [f"{job.kind} is not a known job"]}
-        except (StoreClosed, ConcurrencyError):
+        except (StoreClosed, ConcurrencyError, TooBusy):
             raise  # not the job's fault: it stays owed and runs again
         except Invalid as exc:
             errors = {exc.field or "job": [exc.message]}
