@@ -121,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_run(args, cfg))
     except BrokenPipeError:  # the reader went away (`broadsheet audit --json | head`)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
-        if args.command in _READERS:
+        if args.command in _READERS or getattr(args, "action", None) == "list":
             return 0  # a reader's output was cut short: what was asked for was read
         # a command that changed the log, and whose answer (a new key, shown once) was lost
         sys.stderr.write("broadsheet: the output could not be written (its reader went away); the command "

@@ -92,8 +92,9 @@ class Runtime:
         except StaleView:
             state.seen = self.projector.position  # the views have those events now: a check again sees them
             raise
-        # what the command checks next, it checks on views at least this far
-        state.seen, state.appended = self.projector.position, True
+        # ``seen`` stays where the command began: checks made before this append may back
+        # the next one too (a command that appends twice is run again whole, or refused)
+        state.appended = True
         return envs
 
     async def checked(self, command: Callable[[], Awaitable[T]], *, rerun_after_append: bool = False) -> T:

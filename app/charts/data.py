@@ -66,7 +66,8 @@ def sample(view: Series, org_id: int, source: str, metric: str, start: float, en
            s: Sampling) -> tuple[np.ndarray, np.ndarray]:
     if s.type != "values":  # (values: at most limit <= MAX_LIMIT)
         t, _ = view.view(org_id, source, metric, start, end)
-        many = len(t) / s.interval if s.type == "nth" else ((t[-1] - t[0]) / s.interval + 1 if len(t) else 0)
+        # nth: every interval-th point; an aggregate: one point per bucket that holds any
+        many = len(t) / s.interval if s.type == "nth" else min(len(t), (t[-1] - t[0]) / s.interval + 1 if len(t) else 0)
         if many > MAX_POINTS:
             raise Invalid(f"one series would have more than {MAX_POINTS} points: take a longer interval or a "
                           "shorter window", field="interval", reason="too_small")
@@ -110,7 +111,7 @@ class _Budget:
 
 def _sources(view: Series, org_id: int, ref: SeriesRef, metric: str,
              budget: _Budget) -> Generator[None, None, list[str]]:
-    """The sources ``ref`` reads, sorted, yielding as it goes. Beyond the budget it is Invalid:
+    """The sources ``ref`` matches, sorted, yielding as it goes. Beyond the budget it is Invalid:
     a glob over many sources held the server for seconds, and a public link can ask for it
     again and again."""
     if not _is_glob(ref.source):
@@ -126,9 +127,6 @@ def _sources(view: Series, org_id: int, ref: SeriesRef, metric: str,
             found += [src for src in candidates[i:i + 2_000] if fnmatch.fnmatchcase(src, pattern)]
             yield
         found.sort()
-    budget.read -= len(found)
-    if budget.read < 0:
-        raise _too_many(f"reads more than {MAX_READ} series")
     return found
 
 
@@ -203,6 +201,11 @@ def _gather(rt: Runtime, chart: Chart, start: float, end: float,
             continue
         metric = _metric(chart, ref)
         sources = yield from _sources(view, chart.org_id, ref, metric, budget)
+        if ref.group_function == "breakout":
+            sources = sources[:MAX_PLOTTED - len(out)]  # a line each: no more than are drawn
+        budget.read -= len(sources)
+        if budget.read < 0:
+            raise _too_many(f"reads more than {MAX_READ} series")
         parts = []
         for src in sources:
             parts.append(sample(view, chart.org_id, src, metric, start, end, s))

@@ -61,8 +61,9 @@ class RenderSlots:
         self.waiting = 0
 
     @contextlib.asynccontextmanager
-    async def take(self) -> AsyncIterator[None]:
-        if self._slots.locked() and self.waiting >= self.queue:
+    async def take(self, *, bounded: bool = True) -> AsyncIterator[None]:
+        """A slot; ``bounded``: TooBusy when ``queue`` already wait (else wait whatever the queue)."""
+        if bounded and self._slots.locked() and self.waiting >= self.queue:
             raise TooBusy("too many charts are being drawn right now; try again in a moment")
         self.waiting += 1
         try:
@@ -135,7 +136,7 @@ async def render_chart(rt: Runtime, chart: Chart, start: float, end: float, widt
     raise Invalid (check them first with ``check_params`` to get a RenderParams)."""
     p = check_params(start, end, width, height, fmt, sampling, rt.now())
     cache = cache_for(rt)
-    async with cache.gathering.take():
+    async with cache.gathering.take(bounded=False):  # background work (snapshots) waits its turn
         series = await gather_series(rt, chart, p.start, p.end, p.sampling)
     return await _draw_off_loop(spec_for(chart, series, p), p.fmt, cache.slots)
 
@@ -223,33 +224,32 @@ class RenderCache:
         body = self.cached(prepared.etag)
         if body is not None:
             return body
-        pending = self._inflight.get(prepared.etag)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
-        self._inflight[prepared.etag] = future
-        self.busy.set()
-        try:
-            series = prepared.series
-            if series is None:
-                async with self.gathering.take():
-                    series = await gather_series(rt, chart, p.start, p.end, p.sampling)
-            body = await _draw_off_loop(spec_for(chart, series, p), p.fmt, self.slots)
-            self.renders += 1
-            self._store(prepared.etag, body)
-            future.set_result(body)
-            return body
-        except asyncio.CancelledError:
-            future.cancel()
-            raise
-        except Exception as exc:
-            future.set_exception(exc)
-            future.exception()  # retrieved: waiters re-raise it, nobody else must log it
-            raise
-        finally:
-            del self._inflight[prepared.etag]
-            if not self._inflight:
-                self.busy.clear()
+        # One drawing per ETag, in a task of its own: whoever asked first may leave (a client
+        # gone, a dashboard page's other tiles cancelled) without taking it from the others.
+        task = self._inflight.get(prepared.etag)
+        if task is None:
+            task = asyncio.ensure_future(self._draw(rt, chart, p, prepared))
+            self._inflight[prepared.etag] = task
+            self.busy.set()
+            task.add_done_callback(lambda done: self._drawn(prepared.etag, done))
+        return await asyncio.shield(task)
+
+    async def _draw(self, rt: Runtime, chart: Chart, p: RenderParams, prepared: Prepared) -> bytes:
+        series = prepared.series
+        if series is None:
+            async with self.gathering.take():
+                series = await gather_series(rt, chart, p.start, p.end, p.sampling)
+        body = await _draw_off_loop(spec_for(chart, series, p), p.fmt, self.slots)
+        self.renders += 1
+        self._store(prepared.etag, body)
+        return body
+
+    def _drawn(self, etag: str, task: asyncio.Future[bytes]) -> None:
+        del self._inflight[etag]
+        if not self._inflight:
+            self.busy.clear()
+        if not task.cancelled():
+            task.exception()  # retrieved: the waiters re-raise it, nobody else must log it
 
     def _store(self, etag: str, body: bytes) -> None:
         if len(body) > self.max_bytes // 4:

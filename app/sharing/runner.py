@@ -89,6 +89,8 @@ class JobRunner:
             await self._attempt(job_id)
         except (StoreClosed, ConcurrencyError, TooBusy) as exc:
             log.warning("job %d left for later: %s", job_id, exc)
+            if isinstance(exc, TooBusy):  # not at once again: each try is an event
+                await asyncio.sleep(LOOK_EVERY)
         except Exception:
             log.exception("job %d: the runner failed", job_id)
         finally:
