@@ -244,3 +244,45 @@ async def test_a_drawing_outlives_the_request_that_started_it(client):
     first.cancel()
     png = await asyncio.wait_for(second, 30)
     assert png_size(png) == (600, 300)
+
+
+async def test_a_drawing_reads_a_bounded_number_of_points(client, monkeypatch):
+    """A sum over 1,000 sources of raw values (the M2X render path renders any chart) joined
+    and sorted millions of points in one step on the event loop."""
+    from app.charts import data
+    rt, chart, t0 = await _instrument(client, [{"metric": "cpu", "source": "web-*", "group_function": "sum"}])
+    assert chart_series(rt, chart, t0 - 1, t0 + 3600, Sampling())  # 2 sources x 10 points
+    monkeypatch.setattr(data, "MAX_POINTS_READ", 15)
+    with pytest.raises(Invalid) as refused:
+        chart_series(rt, chart, t0 - 1, t0 + 3600, Sampling())
+    assert refused.value.field == "sources" and refused.value.reason == "too_many"
+
+
+async def test_a_drawing_nobody_waits_for_stops_and_waiting_drawings_are_bounded(client):
+    """Drawings outlived every client that asked for them (a server stayed busy a minute after
+    its clients left), and any number waited for a drawing thread, each holding its data."""
+    import asyncio
+    import contextlib
+
+    from app.charts.render import TooBusy, cache_for
+    rt, chart, t0 = await _instrument(client, [{"metric": "cpu", "source": "db-1"}])
+    cache = cache_for(rt)
+    p = check_params(t0 - 60, t0 + 660, 600, 300, "png", Sampling(), rt.now())
+    prepared = await cache.prepare(rt, chart, p)
+    drawn = cache.renders
+    alone = asyncio.ensure_future(cache.body(rt, chart, p, prepared))
+    for _ in range(3):
+        await asyncio.sleep(0)
+    alone.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await alone
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert not cache.busy.is_set() and cache.renders == drawn  # stopped, not drawn for nobody
+    cache.slots.queue = 0
+    async with contextlib.AsyncExitStack() as held:
+        for _ in range(cache.slots.limit):  # every drawing thread taken, no room to wait
+            await held.enter_async_context(cache.slots.take())
+        with pytest.raises(TooBusy):
+            await cache.body(rt, chart, p, prepared)
+    assert png_size(await cache.body(rt, chart, p, prepared)) == (600, 300)

@@ -32,6 +32,7 @@ MAX_PLOTTED = 50  # series drawn at most (a breakout over many sources is cut he
 MAX_READ = 1_000  # stored series one drawing reads at most, over all its streams and sources
 MAX_SCAN = 100_000  # sources one drawing's globs are tried on at most, over all its streams
 MAX_POINTS = 20_000  # points of one drawn series at most (a 4,000-px chart shows 4,000 columns)
+MAX_POINTS_READ = 1_000_000  # points one drawing reads in all (summing many sources reads them all)
 YIELD_EVERY = 0.005  # seconds: gathering hands the event loop back this often (gather_series)
 _GROUP = {"average": "avg", "sum": "sum", "min": "min", "max": "max"}
 _EMPTY = np.empty(0, np.float64)
@@ -103,10 +104,10 @@ def _metric(chart: Chart, ref: SeriesRef) -> str:
 class _Budget:
     """What one drawing may still read (series) and try its globs on (sources)."""
 
-    __slots__ = ("read", "scan")
+    __slots__ = ("read", "scan", "points")
 
     def __init__(self) -> None:
-        self.read, self.scan = MAX_READ, MAX_SCAN
+        self.read, self.scan, self.points = MAX_READ, MAX_SCAN, MAX_POINTS_READ
 
 
 def _sources(view: Series, org_id: int, ref: SeriesRef, metric: str,
@@ -209,6 +210,10 @@ def _gather(rt: Runtime, chart: Chart, start: float, end: float,
         parts = []
         for src in sources:
             parts.append(sample(view, chart.org_id, src, metric, start, end, s))
+            budget.points -= len(parts[-1][0])
+            if budget.points < 0:
+                raise Invalid(f"the chart reads more than {MAX_POINTS_READ} points; take a coarser type or "
+                              "interval, a shorter window, or fewer sources", field="sources", reason="too_many")
             yield
         aggregated = s.type not in ("values", "nth")
         step: float | None = s.interval if aggregated else None  # the bucket width, when bucketed

@@ -42,6 +42,7 @@ NOW_STEP = 10.0  # a default "now" is rounded up to this step, so repeated reque
 # renders waits its turn instead of exhausting memory (and the loop stays free meanwhile).
 RENDER_SLOTS = max(2, os.cpu_count() or 2)
 GATHERING, GATHER_QUEUE = 2, 64  # charts read from the views at once, and how many may wait for that
+DRAW_QUEUE = 16  # pictures waiting for a drawing thread (each holds its data) beyond RENDER_SLOTS drawing
 
 
 class TooBusy(DomainError):
@@ -138,12 +139,12 @@ async def render_chart(rt: Runtime, chart: Chart, start: float, end: float, widt
     cache = cache_for(rt)
     async with cache.gathering.take(bounded=False):  # background work (snapshots) waits its turn
         series = await gather_series(rt, chart, p.start, p.end, p.sampling)
-    return await _draw_off_loop(spec_for(chart, series, p), p.fmt, cache.slots)
+    return await _draw_off_loop(spec_for(chart, series, p), p.fmt, cache.slots, bounded=False)
 
 
-async def _draw_off_loop(spec: ChartSpec, fmt: str, slots: asyncio.Semaphore) -> bytes:
+async def _draw_off_loop(spec: ChartSpec, fmt: str, slots: RenderSlots, *, bounded: bool = True) -> bytes:
     try:
-        async with slots:
+        async with slots.take(bounded=bounded):
             return await asyncio.get_running_loop().run_in_executor(None, draw, spec, fmt)
     except RenderError as exc:
         raise Invalid(exc.message, field=exc.field, reason="invalid") from None
@@ -174,9 +175,10 @@ class RenderCache:
         self._memo: OrderedDict[tuple[object, ...], str] = OrderedDict()
         self._front: OrderedDict[tuple[object, ...], tuple[Chart, RenderParams, str]] = OrderedDict()
         self._inflight: dict[str, asyncio.Future[bytes]] = {}
+        self._waiters: dict[str, int] = {}  # per drawing in flight, the requests awaiting it
         self.renders = 0  # how many images were drawn (a test and the benchmark read it)
         self.busy = asyncio.Event()  # set while at least one image is being drawn
-        self.slots = asyncio.Semaphore(RENDER_SLOTS)
+        self.slots = RenderSlots(RENDER_SLOTS, DRAW_QUEUE)
         # reading a chart's data runs on the event loop (the views are mutated there), handing
         # it back as it goes; at most GATHERING charts are read at once, GATHER_QUEUE wait
         self.gathering = RenderSlots(GATHERING, GATHER_QUEUE)
@@ -226,13 +228,23 @@ class RenderCache:
             return body
         # One drawing per ETag, in a task of its own: whoever asked first may leave (a client
         # gone, a dashboard page's other tiles cancelled) without taking it from the others.
-        task = self._inflight.get(prepared.etag)
+        # Nobody waiting any more (every client gone): the drawing stops.
+        etag = prepared.etag
+        task = self._inflight.get(etag)
         if task is None:
             task = asyncio.ensure_future(self._draw(rt, chart, p, prepared))
-            self._inflight[prepared.etag] = task
+            self._inflight[etag] = task
+            self._waiters[etag] = 0
             self.busy.set()
-            task.add_done_callback(lambda done: self._drawn(prepared.etag, done))
-        return await asyncio.shield(task)
+            task.add_done_callback(lambda done: self._drawn(etag, done))
+        self._waiters[etag] += 1
+        try:
+            return await asyncio.shield(task)
+        finally:
+            if etag in self._waiters:
+                self._waiters[etag] -= 1
+                if not self._waiters[etag] and not task.done():
+                    task.cancel()
 
     async def _draw(self, rt: Runtime, chart: Chart, p: RenderParams, prepared: Prepared) -> bytes:
         series = prepared.series
@@ -246,6 +258,7 @@ class RenderCache:
 
     def _drawn(self, etag: str, task: asyncio.Future[bytes]) -> None:
         del self._inflight[etag]
+        del self._waiters[etag]
         if not self._inflight:
             self.busy.clear()
         if not task.cancelled():
