@@ -203,7 +203,6 @@ async def verify(request: web.Request) -> web.Response:
     _admin(request)
     rt = runtime(request)
     breaks = await rt.store.verify()
-    head = await rt.store.head()
-    digest = await rt.store.hash_at(head) if head else b""
-    return json_response({"ok": not breaks, "head": head, "head_hash": (digest or b"").hex(),
+    head, head_hash = await audit.head(rt.store)
+    return json_response({"ok": not breaks, "head": head, "head_hash": head_hash,
                           "breaks": [{"position": b.position, "problem": b.problem} for b in breaks]})

@@ -24,6 +24,14 @@ def record(env: Envelope) -> dict[str, Any]:
     }
 
 
+async def head(store: EventStore) -> tuple[int, str]:
+    """The newest position and its hash (hex): what to keep elsewhere to detect a cut or a
+    rewrite later."""
+    position = await store.head()
+    digest = await store.hash_at(position) if position else None
+    return position, (digest or b"").hex()
+
+
 def to_us(value: str | None, field: str) -> int | None:
     # rounded: a float of a time in microseconds is within a quarter of one of them
     return None if value in (None, "") else round(parse_time(value, field) * 1_000_000)  # type: ignore[arg-type]

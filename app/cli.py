@@ -281,10 +281,9 @@ async def _replay(store: SqliteEventStore, args: argparse.Namespace, out: TextIO
 
 async def _verify(store: SqliteEventStore, args: argparse.Namespace, out: TextIO) -> int:
     breaks = await store.verify()
-    head = await store.head()
+    head, head_hash = await audit.head(store)
     if not breaks:
-        digest = await store.hash_at(head) if head else b""
-        out.write(f"ok: {head} events, chain intact, head hash {(digest or b'').hex()}\n")
+        out.write(f"ok: {head} events, chain intact, head hash {head_hash}\n")
         return 0
     for b in breaks:
         out.write(f"position {b.position}: {b.problem}\n")

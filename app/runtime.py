@@ -87,11 +87,7 @@ class Runtime:
         state = _CHECKED.get()
         if state is None:
             return await self.store.append(batches, actor=actor, request_id=request_id)
-        try:
-            envs = await self.store.append(batches, actor=actor, request_id=request_id, seen=state.seen)
-        except StaleView:
-            state.seen = self.projector.position  # the views have those events now: a check again sees them
-            raise
+        envs = await self.store.append(batches, actor=actor, request_id=request_id, seen=state.seen)
         # ``seen`` stays where the command began: checks made before this append may back
         # the next one too (a command that appends twice is run again whole, or refused)
         state.appended = True

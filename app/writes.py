@@ -21,8 +21,10 @@ Exclusive requests go first: once one waits, new shared ones wait behind it. Rea
 Admin requests hold the operator organization's lock; one acting on another organization runs
 alongside that organization's own writes, as one sent just before or after them would (a
 device and its key are one append, so no such interleaving leaves one without the other).
-Another process writing to the same log (the CLI) is not covered; its appends carry their own
-checks against the log, and it serves people at a keyboard, not racing clients.
+Another process writing to the same log (the CLI) cannot take these locks. Instead, the
+handler runs under ``Runtime.checked``: its appends carry the log position its checks read the
+views at, and if the other process appended since (anything but points), the store refuses
+them and the request is checked and run again on views that have those events.
 """
 
 from __future__ import annotations
@@ -176,8 +178,7 @@ def _orgs_of_keys(request: web.Request) -> set[int]:
     accounts = request.app[RUNTIME]["accounts"]
     keys = (auth.known_key(accounts, raw) for raw in raws)
     # only live keys of live organizations: any other is refused before anything is written
-    return {key.org_id for key in keys if key is not None and key.enabled
-            and (org := accounts.org(key.org_id)) is not None and org.enabled}
+    return {key.org_id for key in keys if key is not None and key.enabled and accounts.is_live(key.org_id)}
 
 
 @web.middleware

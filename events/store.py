@@ -49,10 +49,12 @@ class ChainBreak(msgspec.Struct, frozen=True):
 
 class EventStore(Protocol):
     async def append(
-        self, batches: Sequence[Pending], *, actor: str, request_id: str
+        self, batches: Sequence[Pending], *, actor: str, request_id: str, seen: int | None = None
     ) -> list[Envelope]:
         """Append the batches atomically (all or none), each checked against its expected
-        version. Returns the stored envelopes once they are durable."""
+        version. Returns the stored envelopes once they are durable. ``seen``: the position up
+        to which the views the caller checked had been given events; if another process has
+        appended events after it (of a type not in ``unchecked_types``), ``StaleView``."""
         ...
 
     async def read(self, after: int = 0, limit: int = 10_000) -> list[Envelope]:

@@ -135,6 +135,11 @@ class Accounts:
     def org(self, org_id: int) -> Org | None:
         return self.state.orgs.get(org_id)
 
+    def is_live(self, org_id: int) -> bool:
+        """The organization exists and is enabled: it may act, and what it published is public."""
+        org = self.state.orgs.get(org_id)
+        return org is not None and org.enabled
+
     def org_by_name(self, name: str) -> Org | None:
         return next((o for o in self.state.orgs.values() if o.name == name), None)
 

@@ -122,7 +122,7 @@ def _sources(view: Series, org_id: int, ref: SeriesRef, metric: str,
         candidates = list(view.sources_of(org_id, metric))  # a copy: the view may change as we yield
         budget.scan -= len(candidates)
         if budget.scan < 0:
-            raise _too_many("tries its source patterns on more than {MAX_SCAN} sources")
+            raise _too_many(f"tries its source patterns on more than {MAX_SCAN} sources")
         found = []
         for i in range(0, len(candidates), 2_000):
             found += [src for src in candidates[i:i + 2_000] if fnmatch.fnmatchcase(src, pattern)]
@@ -131,9 +131,8 @@ def _sources(view: Series, org_id: int, ref: SeriesRef, metric: str,
     return found
 
 
-def _too_many(what: str) -> Invalid:
-    return Invalid(f"the chart {what.format(MAX_SCAN=MAX_SCAN)}; narrow its sources", field="sources",
-                   reason="too_many")
+def _too_many(what: str, remedy: str = "narrow its sources") -> Invalid:
+    return Invalid(f"the chart {what}; {remedy}", field="sources", reason="too_many")
 
 
 def _label(rt: Runtime, chart: Chart, ref: SeriesRef, several_sources: bool) -> tuple[str, str]:
@@ -212,8 +211,8 @@ def _gather(rt: Runtime, chart: Chart, start: float, end: float,
             parts.append(sample(view, chart.org_id, src, metric, start, end, s))
             budget.points -= len(parts[-1][0])
             if budget.points < 0:
-                raise Invalid(f"the chart reads more than {MAX_POINTS_READ} points; take a coarser type or "
-                              "interval, a shorter window, or fewer sources", field="sources", reason="too_many")
+                raise _too_many(f"reads more than {MAX_POINTS_READ} points",
+                                "take a coarser type or interval, a shorter window, or fewer sources")
             yield
         aggregated = s.type not in ("values", "nth")
         step: float | None = s.interval if aggregated else None  # the bucket width, when bucketed

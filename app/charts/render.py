@@ -164,6 +164,16 @@ class Prepared(msgspec.Struct):
     series: tuple[SeriesData, ...] | None  # None when the ETag came from the memo
 
 
+class _Drawing:
+    """A picture being drawn, and how many requests await it."""
+
+    __slots__ = ("task", "waiters")
+
+    def __init__(self, task: asyncio.Future[bytes]) -> None:
+        self.task = task
+        self.waiters = 0
+
+
 class RenderCache:
     """ETags memoised by log position, rendered bytes in an LRU by ETag, one render per ETag."""
 
@@ -174,8 +184,7 @@ class RenderCache:
         self._size = 0
         self._memo: OrderedDict[tuple[object, ...], str] = OrderedDict()
         self._front: OrderedDict[tuple[object, ...], tuple[Chart, RenderParams, str]] = OrderedDict()
-        self._inflight: dict[str, asyncio.Future[bytes]] = {}
-        self._waiters: dict[str, int] = {}  # per drawing in flight, the requests awaiting it
+        self._inflight: dict[str, _Drawing] = {}
         self.renders = 0  # how many images were drawn (a test and the benchmark read it)
         self.busy = asyncio.Event()  # set while at least one image is being drawn
         self.slots = RenderSlots(RENDER_SLOTS, DRAW_QUEUE)
@@ -230,21 +239,18 @@ class RenderCache:
         # gone, a dashboard page's other tiles cancelled) without taking it from the others.
         # Nobody waiting any more (every client gone): the drawing stops.
         etag = prepared.etag
-        task = self._inflight.get(etag)
-        if task is None:
-            task = asyncio.ensure_future(self._draw(rt, chart, p, prepared))
-            self._inflight[etag] = task
-            self._waiters[etag] = 0
+        drawing = self._inflight.get(etag)
+        if drawing is None:
+            drawing = self._inflight[etag] = _Drawing(asyncio.ensure_future(self._draw(rt, chart, p, prepared)))
             self.busy.set()
-            task.add_done_callback(lambda done: self._drawn(etag, done))
-        self._waiters[etag] += 1
+            drawing.task.add_done_callback(lambda done: self._drawn(etag, done))
+        drawing.waiters += 1
         try:
-            return await asyncio.shield(task)
+            return await asyncio.shield(drawing.task)
         finally:
-            if etag in self._waiters:
-                self._waiters[etag] -= 1
-                if not self._waiters[etag] and not task.done():
-                    task.cancel()
+            drawing.waiters -= 1
+            if not drawing.waiters and not drawing.task.done():
+                drawing.task.cancel()
 
     async def _draw(self, rt: Runtime, chart: Chart, p: RenderParams, prepared: Prepared) -> bytes:
         series = prepared.series
@@ -258,7 +264,6 @@ class RenderCache:
 
     def _drawn(self, etag: str, task: asyncio.Future[bytes]) -> None:
         del self._inflight[etag]
-        del self._waiters[etag]
         if not self._inflight:
             self.busy.clear()
         if not task.cancelled():

@@ -12,11 +12,10 @@ from typing import Any
 
 from aiohttp import web
 
-from app.accounts import live_org
 from app.charts import commands
 from app.charts.data import DEFAULT_LIMIT, sampling
 from app.charts.render import RenderParams, cache_for, check_params, default_now, etag_matches
-from app.errors import DomainError, Invalid
+from app.errors import Invalid
 from app.devices import devices_view
 from app.http import base_url, int_from, json_response, parse_json, read_body, request_id, runtime
 from app.m2x import access
@@ -46,10 +45,8 @@ def _any_chart(rt: Runtime, uid: str) -> Chart:
 
 def _public_chart(rt: Runtime, uid: str) -> Chart:
     chart = _any_chart(rt, uid)
-    try:
-        live_org(rt, chart.org_id)
-    except DomainError:
-        raise not_found("Chart") from None
+    if not rt["accounts"].is_live(chart.org_id):
+        raise not_found("Chart")
     return chart
 
 

@@ -48,16 +48,11 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 TILES_AT_ONCE = 2  # a dashboard page's charts drawn at once
 
 
-def _org_live(rt: Runtime, org_id: int) -> bool:
-    org = rt["accounts"].org(org_id)
-    return org is not None and org.enabled
-
-
 def _share(rt: Runtime, token: str, kind: str) -> Share:
     """A live share of a live organization: a disabled organization publishes nothing (its own
     keys are refused too, so it could not even revoke its tokens)."""
     s = shares_view(rt).get(token)
-    if s is None or s.target_kind != kind or not s.live(int(rt.now() * 1e6)) or not _org_live(rt, s.org_id):
+    if s is None or s.target_kind != kind or not s.live(int(rt.now() * 1e6)) or not rt["accounts"].is_live(s.org_id):
         raise NotFound("This share does not exist or is no longer public.")
     return s
 
@@ -160,7 +155,7 @@ async def snapshot_image(request: web.Request) -> web.Response:
     """A rendered snapshot's PNG at its unguessable address; immutable, cached for a year."""
     rt = runtime(request)
     snap = snapshots_view(rt).by_image_token(request.match_info["image"])
-    if snap is None or snap.sha256 is None or not _org_live(rt, snap.org_id):
+    if snap is None or snap.sha256 is None or not rt["accounts"].is_live(snap.org_id):
         raise NotFound("no such snapshot image")
     etag = f'"{snap.sha256}"'
     headers = {"ETag": etag, "Cache-Control": IMMUTABLE, "X-Content-Type-Options": "nosniff"}
