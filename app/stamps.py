@@ -28,41 +28,42 @@ FIRST_YEAR, LAST_YEAR = 1969, 2200
 _US = 1_000_000
 _DAY_US = 86_400 * _US
 
-# Months keyed year * 100 + month, from January of FIRST_YEAR: the microsecond at which the
-# day before the 1st begins (so that adding day-of-month days lands on the right day), and the
-# number of days. Keys of no month (month 00 or 13..99) have 0 days, which no day passes.
-_KEY0 = FIRST_YEAR * 100 + 1
-_KEYS = (LAST_YEAR - FIRST_YEAR + 1) * 100
+# Months keyed year * 100 + month, from month "00" of FIRST_YEAR to month "00" of the year after
+# LAST_YEAR: the microsecond at which the day before the 1st begins (so that adding
+# day-of-month days lands on the right day), and the number of days. Keys of no month (month 00
+# or 13..99) have 0 days, which no day passes; so do the first and the last key, where a key
+# beyond either end is clipped to (one look-up, no range check).
+_KEY0 = FIRST_YEAR * 100
+_KEYS = (LAST_YEAR + 1 - FIRST_YEAR) * 100 + 1
 
 
-def _month_tables() -> tuple[np.ndarray, np.ndarray]:
-    start = np.zeros(_KEYS, np.float64)
-    days = np.zeros(_KEYS, np.float64)
+def _month_table() -> np.ndarray:
+    table = np.zeros((_KEYS, 2), np.float64)  # per key: (start, days)
     day = (date(FIRST_YEAR, 1, 1) - date(1970, 1, 1)).days  # since the epoch, at the 1st of the month
     for year in range(FIRST_YEAR, LAST_YEAR + 1):
         leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
         for month, n in enumerate((31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31), 1):
-            key = year * 100 + month - _KEY0
-            start[key], days[key] = (day - 1) * _DAY_US, n
+            table[year * 100 + month - _KEY0] = (day - 1) * _DAY_US, n
             day += n
-    return start, days
+    return table
 
 
-_MONTH_START, _MONTH_DAYS = _month_tables()
+_MONTHS = _month_table()
 
 
 class _Layout:
     """How to read one layout: per column, the lowest byte allowed and the span above it (a digit
     column allows 0..9, or fewer for a tens digit; a literal column exactly its character), and
-    the weights that turn the digit columns into (year*100+month, day, hour, microseconds)."""
+    the weights that turn the digits into (year*100+month, day, hour, microseconds). The last
+    column is the end mark after each string (see epoch_seconds)."""
 
-    __slots__ = ("lo", "span", "weights", "offset")
+    __slots__ = ("lo", "span", "weights", "_tiles")
 
     def __init__(self, s: str, frac: int, zone: int | None) -> None:
         n = len(s)
-        self.lo = np.frombuffer((s + _END).encode("ascii"), np.uint8).copy()  # and the end column
+        self.lo = np.frombuffer((s + _END).encode("ascii"), np.uint8).copy()
         self.span = np.zeros(n + 1, np.uint8)
-        self.weights = np.zeros((n, 4), np.float64)
+        self.weights = np.zeros((n + 1, 4), np.float64)
 
         def digits(column: int, first: int, count: int, scale: int, tens_max: int = 9) -> None:
             for i in range(count):
@@ -83,8 +84,14 @@ class _Layout:
             sign = -1 if s[zone] == "+" else 1
             digits(3, zone + 1, 2, sign * 3600 * _US, 1)  # offsets up to 19:59 (20..23: one by one)
             digits(3, zone + 4, 2, sign * 60 * _US, 5)
-        # the product runs on the raw bytes; this removes what the "0" (48) of each digit adds
-        self.offset = (self.weights * ord("0")).sum(axis=0)
+        self._tiles: tuple[np.ndarray, np.ndarray] | None = None
+
+    def tiles(self) -> tuple[np.ndarray, np.ndarray]:
+        """``lo`` and ``span`` repeated for _CHUNK rows, flat: numpy checks a flat run of bytes
+        against a flat run of limits five times faster than a matrix against a broadcast row."""
+        if self._tiles is None:
+            self._tiles = np.tile(self.lo, _CHUNK), np.tile(self.span, _CHUNK)
+        return self._tiles
 
 
 # By (length, separator, zone character): every other column is a checked literal or a digit
@@ -93,6 +100,7 @@ class _Layout:
 # digit columns.)
 _LAYOUTS: dict[tuple[int, str, str], _Layout] = {}
 _END = "|"  # after each timestamp in the byte matrix; no layout holds it
+_CHUNK = 1024  # rows checked at once (a layout's tiles: 2 * 33 KB at most)
 
 
 def _layout(s: str) -> _Layout | None:
@@ -130,7 +138,7 @@ def epoch_seconds(stamps: list[str], step_us: int = 1) -> np.ndarray | None:
     layout = _layout(stamps[0])
     if layout is None:
         return None
-    n, width = len(stamps), len(layout.lo) - 1  # lo also holds the end column
+    n, width = len(stamps), len(layout.lo) - 1  # lo also holds the end mark's column
     try:
         joined = (_END.join(stamps) + _END).encode("ascii")
     except (TypeError, UnicodeEncodeError):
@@ -140,21 +148,32 @@ def epoch_seconds(stamps: list[str], step_us: int = 1) -> np.ndarray | None:
     # no other column allows it (checking every string's length instead costs a third of this).
     if len(joined) != n * (width + 1):
         return None
-    rows = np.frombuffer(joined, np.uint8).reshape(n, width + 1)
-    if not bool(((rows - layout.lo) <= layout.span).all()):  # uint8: below lo wraps round, above
-        return None
-    rows = rows[:, :width]
-    fields = rows.astype(np.float64) @ layout.weights - layout.offset  # exact: integers < 2**53
-    key = fields[:, 0].astype(np.intp) - _KEY0
-    if key.min() < 0 or key.max() >= _KEYS:
-        return None
+    # Byte by byte, less the lowest byte its column allows (uint8: a digit column then holds the
+    # digit's value, a literal column 0, and a byte below the lowest wraps round to above the
+    # span), checked against the span, _CHUNK rows at a time.
+    raw = np.frombuffer(joined, np.uint8)
+    digits = np.empty(len(raw), np.uint8)
+    lo, span = layout.tiles()
+    for a in range(0, len(raw), len(lo)):
+        b = min(a + len(lo), len(raw))
+        np.subtract(raw[a:b], lo[:b - a], out=digits[a:b])
+        if np.count_nonzero(digits[a:b] > span[:b - a]):
+            return None
+    fields = digits.reshape(n, width + 1).astype(np.float64) @ layout.weights  # exact: integers < 2**53
+    month = np.take(_MONTHS, fields[:, 0].astype(np.intp) - _KEY0, axis=0, mode="clip")
     day = fields[:, 1]
-    if not bool(((day >= 1) & (day <= _MONTH_DAYS[key]) & (fields[:, 2] < 24)).all()):
+    if not bool(((day >= 1) & (day <= month[:, 1]) & (fields[:, 2] < 24)).all()):
         return None
-    us = _MONTH_START[key] + fields[:, 3]
-    if step_us > 1:  # exact: us holds whole numbers below 2**53, so the quotient's error
-        us = np.floor(us / step_us) * step_us  # (under half a unit in its last place) never crosses one
-    seconds = us / _US
+    us = month[:, 0] + fields[:, 3]
+    if step_us > 1 and _US % step_us == 0:  # floored to whole steps: exact, as us holds whole numbers
+        # below 2**53 (the quotient's error, under half a unit in its last place, never crosses
+        # one); then steps / (steps per second) is the same real number as us / 10**6, rounded once
+        seconds = np.floor(us / step_us)
+        seconds /= _US // step_us
+    else:
+        if step_us > 1:
+            us = np.floor(us / step_us) * step_us
+        seconds = us / _US
     if not (MIN_TIME <= seconds.min() and seconds.max() < MAX_TIME):
         return None
     return seconds

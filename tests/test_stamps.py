@@ -121,6 +121,31 @@ def test_declines_what_it_cannot_read_at_once():
         assert epoch_seconds(stamps) is None, stamps
 
 
+def test_years_beyond_the_tables_are_declined():
+    """The month table is read without a range check: a key beyond either end lands on a
+    month of no days."""
+    for year in ("0000", "0001", "1000", "1968", "1969", "2200", "2201", "2999", "9999"):
+        assert epoch_seconds([f"{year}-01-15T10:00:00.000Z"]) is None, year
+        assert epoch_seconds([f"{year}-12-31T23:59:59.999Z"]) is None, year
+    assert epoch_seconds(["2199-12-31T23:59:59.999Z"]) is not None
+
+
+def test_long_batches_are_checked_whole():
+    """Rows are checked in chunks of 1,024: a bad one in any chunk, and at either edge of one,
+    is declined; a good batch is read as one by one."""
+    t0 = 1_714_557_600.0
+    good = [iso(t0 + i * 0.25) for i in range(3000)]
+    got = epoch_seconds(good)
+    assert got is not None and got.tolist() == [one_by_one(s) for s in good]
+    for i in (0, 1023, 1024, 2047, 2048, 2999):
+        for changed in (good[i][:11] + "25" + good[i][13:],  # hour 25: refused by value
+                        good[i][:-1] + "x",  # a literal column: refused by the check alone
+                        good[i][:12] + "/" + good[i][13:]):  # a digit column, likewise
+            bad = list(good)
+            bad[i] = changed
+            assert epoch_seconds(bad) is None, (i, changed)
+
+
 def test_leap_days_and_offsets():
     stamps = ["2024-02-29T23:30:00-01:00", "2000-02-29T00:00:00+14:00", "2100-03-01T00:00:00+00:00"]
     for s in stamps:
