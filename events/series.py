@@ -9,13 +9,27 @@ any further ones in ``chunks``. Streams: whatever entity the dialect writes for 
 
 Times are float seconds since the epoch (UTC). Within a series a later write at the same
 timestamp replaces the earlier one (last write wins), also inside one batch.
+
+``times`` and ``values`` are lists of floats as decoded from the log. A batch the server has
+just ingested may hold them as float64 numpy arrays instead (``Floats``): they are encoded
+exactly as the lists would be (events.catalog), and the series view takes them without
+converting. Code reading an event takes either (``len``, iteration, indexing).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Union
+
 import msgspec
 
 from events.base import Event
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    Floats = Union[list[float], np.ndarray]
+else:  # what msgspec decodes the log into; a fresh ingest's float64 array is encoded alike
+    Floats = list[float]
 
 
 class SeriesPoints(msgspec.Struct, frozen=True, kw_only=True):
@@ -24,8 +38,8 @@ class SeriesPoints(msgspec.Struct, frozen=True, kw_only=True):
 
     source: str
     metric: str
-    times: list[float]
-    values: list[float] = []
+    times: Floats
+    values: Floats = []
     texts: list[str] | None = None
 
 
@@ -33,15 +47,15 @@ class PointsAdded(Event, frozen=True, tag="series.points_added"):
     org_id: int
     source: str = ""
     metric: str = ""
-    times: list[float] = []
-    values: list[float] = []
+    times: Floats = []
+    values: Floats = []
     texts: list[str] | None = None
     chunks: list[SeriesPoints] = []  # further series of the same batch
 
     def series(self) -> list[SeriesPoints]:
         """Every series of the batch, the top-level one first (when it has points)."""
         head = [SeriesPoints(source=self.source, metric=self.metric, times=self.times, values=self.values,
-                             texts=self.texts)] if self.times else []
+                             texts=self.texts)] if len(self.times) else []
         return head + list(self.chunks)
 
 

@@ -37,9 +37,12 @@ def _empty() -> tuple[np.ndarray, np.ndarray]:
     return np.empty(0, _F8), np.empty(0, _F8)
 
 
-def _floats(items: Sequence[float]) -> np.ndarray:
-    """A float64 array of a list of floats. np.fromiter with the length known skips the type
-    and shape discovery np.asarray does per element: a third faster on ingest batches."""
+def _floats(items: Sequence[float] | np.ndarray) -> np.ndarray:
+    """A float64 array of a list of floats (np.fromiter with the length known skips the type
+    and shape discovery np.asarray does per element: a third faster on ingest batches), or
+    the float64 array a fresh ingest made, as it is (see events.series)."""
+    if isinstance(items, np.ndarray):
+        return items
     return np.fromiter(items, _F8, len(items))
 
 
@@ -106,11 +109,11 @@ class _Numeric:
             t[:self.n], v[:self.n] = self.t[:self.n], self.v[:self.n]
             self.t, self.v = t, v
 
-    def add_list(self, times: list[float], values: list[float]) -> None:
-        """Add points given as lists (as events carry them)."""
+    def add_list(self, times: ev.Floats, values: ev.Floats) -> None:
+        """Add points as events carry them: lists, or a fresh ingest's arrays."""
         if len(times) <= PENDING_BATCH:
-            self.pt += times
-            self.pv += values
+            self.pt += times if isinstance(times, list) else times.tolist()
+            self.pv += values if isinstance(values, list) else values.tolist()
             if len(self.pt) > PENDING_MOST:
                 self.settle()
         else:

@@ -408,3 +408,25 @@ async def test_verify_leaves_the_reader_on_the_current_log(opener, tmp_path):
     finally:
         await mine.close()
         await other.close()
+
+
+@pytest.mark.parametrize("n", [0, 1, 15, 16, 1000, 65_535, 65_536, 70_000])
+def test_a_fresh_ingests_arrays_are_stored_as_the_lists_they_hold(n):
+    """Ingest hands its points over as float64 arrays; the log gets the very bytes the lists of
+    their floats would have made (array headers of every width, -0.0, NaN, infinities), and
+    reads back lists."""
+    import numpy as np
+
+    from events import catalog
+    from events.series import PointsAdded, SeriesPoints
+
+    a = np.random.default_rng(n).normal(size=n) * 1e9
+    a[:4] = [-0.0, np.nan, np.inf, 5e-324][:min(4, n)]
+    as_arrays = PointsAdded(org_id=1, source="d", metric="m", times=a, values=a[::-1].copy(),
+                            chunks=[SeriesPoints(source="d", metric="n", times=a, values=a)])
+    as_lists = PointsAdded(org_id=1, source="d", metric="m", times=a.tolist(), values=a[::-1].tolist(),
+                           chunks=[SeriesPoints(source="d", metric="n", times=a.tolist(), values=a.tolist())])
+    payload = catalog.encode(as_arrays)
+    assert payload == catalog.encode(as_lists)
+    (back,) = catalog.decode_many([payload])
+    assert isinstance(back.times, list) and np.array_equal(back.times, a, equal_nan=True)

@@ -30,6 +30,13 @@ async def m2x(client: Any) -> None:
                             {"timestamp": "2024-01-01T00:30:00Z", "value": "off"}]}})
     await client.delete(f"{base}/temp/values", json={"from": "2024-01-01T00:00:09Z", "end": "2024-01-01T00:00:21Z"},
                         headers=h)
+    # long batches (the ingest's arrays, not lists): in order, then one overlapping them with
+    # replacements, a value sent as a numeric string, and a new stream made by its first batch
+    await client.post(f"{base}/temp/values", json=values(list(range(100, 400))), headers=h)
+    late = values(list(range(350, 500)) + [120, 121], 0.25)
+    late["values"][3]["value"] = "353.5"
+    await client.post(f"{base}/temp/values", json=late, headers=h)
+    await client.post(f"{base}/fresh/values", json=values(list(range(0, 3000, 20))), headers=h)
     await client.put(f"/v2/devices/{dev}", json={"description": "basement"}, headers=h)
     r = await client.post("/v2/keys", json={"device": dev, "stream": "temp"}, headers=h)
     key = (await r.json())["key"]

@@ -27,6 +27,7 @@ from app.http import TOO_DEEP
 from app.m2x.params import iso_time
 from app.stamps import epoch_seconds
 from app.times import MAX_TIME, MIN_TIME
+from events.series import Floats
 
 MAX_VALUES = 10_000  # values per request, all streams together
 MAX_TEXT = 1000  # characters of one alphanumeric value
@@ -69,11 +70,13 @@ _DECODE_UPDATE = msgspec.json.Decoder(_Update)
 
 
 class Raw(msgspec.Struct):
-    """The points of one stream as sent: times (epoch seconds, checked) and values (unchecked)."""
+    """The points of one stream as sent: times (epoch seconds, checked) and values (unchecked).
+    The times of a long list come as a float64 array (epoch_seconds makes one), and stay one
+    into the event and the series view (events.series.Floats)."""
 
     stream: str
     field: str  # where its values sit in the body, for error messages: "values", "values.temp"
-    times: list[float]
+    times: Floats
     values: list[float | str]
     listed: bool = True  # values are items of a list at ``field`` (``values[3].value``)
 
@@ -112,12 +115,12 @@ def _zoned_seconds(s: str) -> float:
     return to_ms(dt.timestamp())
 
 
-def _stamped_fast(points: list[_Stamped]) -> list[float]:
+def _stamped_fast(points: list[_Stamped]) -> Floats:
     stamps = [p.timestamp for p in points]
     if len(stamps) >= VECTOR_MIN:
         seconds = epoch_seconds(stamps, step_us=1000)
         if seconds is not None:
-            return seconds.tolist()  # type: ignore[no-any-return]
+            return seconds
     # a short list, or not all in one plain layout: one by one
     return _in_range([_zoned_seconds(s) for s in stamps])
 
@@ -257,18 +260,27 @@ def _where(raw: Raw, i: int) -> str:
     return f"{raw.field}[{i}].value" if raw.listed else raw.field
 
 
-def numeric(raw: Raw) -> list[float]:
-    """The values of a numeric stream: numbers, or strings that read as numbers; all finite."""
+def numeric(raw: Raw) -> Floats:
+    """The values of a numeric stream: numbers, or strings that read as numbers; all finite.
+    A float64 array (as the series view keeps them) when there are more than a few."""
     vals = raw.values
-    try:  # the common case: numbers only (a string makes sum() raise), all finite
-        if math.isfinite(sum(vals)):  # type: ignore[arg-type]
-            return vals  # type: ignore[return-value]
-    except TypeError:
-        pass
+    if len(vals) >= VECTOR_MIN:
+        try:  # the common case: numbers only (np.fromiter refuses a string), all finite
+            arr = np.fromiter(vals, np.float64, len(vals))  # type: ignore[arg-type]
+            if math.isfinite(arr.sum()):
+                return arr
+        except (TypeError, ValueError):
+            pass
+    else:
+        try:  # a short list: sum() costs less than an array (a string makes it raise)
+            if math.isfinite(sum(vals)):  # type: ignore[arg-type]
+                return vals  # type: ignore[return-value]
+        except TypeError:
+            pass
     try:  # numpy reads numbers and numeric strings alike, in C
         arr = np.array(vals, dtype=np.float64)
         if bool(np.isfinite(arr).all()):
-            return arr.tolist()  # type: ignore[no-any-return]
+            return arr
     except (ValueError, TypeError):
         pass
     out = []
@@ -305,5 +317,5 @@ def check_sizes(raws: list[Raw]) -> None:
     if total > MAX_VALUES:
         raise Invalid(f"at most {MAX_VALUES} values per request (got {total})", field="values", reason="too_many")
     for r in raws:
-        if not r.times:
+        if not len(r.times):
             raise Invalid(f"{r.field} holds no values", field=r.field, reason="not_present")
