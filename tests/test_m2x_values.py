@@ -187,6 +187,23 @@ async def test_bad_values_are_refused_whole(client, dev, body, field, reason):
     assert await position(client) == before
 
 
+@pytest.mark.parametrize("bad,reason", [("warm", "not_numeric"), ("NaN", "not_finite"), ("1e400", "not_finite"),
+                                        ("-inf", "not_finite"), ("", "not_numeric")])
+async def test_long_batches_are_checked_value_by_value(client, dev, bad, reason):
+    """A batch long enough to be read as one array is refused as a short one is, naming the
+    value; numbers sent as strings and as integers are read as numbers."""
+    values = [{"timestamp": ts(i), "value": [float(i), i, f" {i}.5 "][i % 3]} for i in range(300)]
+    r = await client.post(f"{dev['base']}/temp/values", json={"values": values}, headers=m2x(dev["key"]))
+    assert r.status == 202, await r.text()
+    got = await (await client.get(f"{dev['base']}/temp/values?limit=300", headers=m2x(dev["key"]))).json()
+    assert [v["value"] for v in reversed(got["values"])] == [[float(i), float(i), i + 0.5][i % 3] for i in range(300)]
+    before = await position(client)
+    values[150]["value"] = bad
+    r = await client.post(f"{dev['base']}/temp/values", json={"values": values}, headers=m2x(dev["key"]))
+    assert r.status == 422 and (await r.json())["errors"] == {"values[150].value": [reason]}
+    assert await position(client) == before
+
+
 @pytest.mark.parametrize("raw,field", [
     (b'{"values":[{"timestamp":"2024-01-01T00:00:00Z","value":NaN}]}', "values[0].value"),
     (b'{"values":[{"timestamp":"2024-01-01T00:00:00Z","value":Infinity}]}', "values[0].value"),
