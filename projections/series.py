@@ -103,11 +103,24 @@ class _Numeric:
             self.add(_floats(pt), _floats(pv))
 
     def _reserve(self, need: int) -> None:
+        """Room for ``need`` points. The buffers grow in place when nothing else holds them
+        (a large one is then moved by the kernel, not copied and faulted in page by page: a
+        third of the cost of ingesting into a long series); a reader holding a view of one
+        keeps it, and the points are copied into a new one."""
         if need > len(self.t):
             cap = max(need, 2 * len(self.t))
-            t, v = np.empty(cap, _F8), np.empty(cap, _F8)
-            t[:self.n], v[:self.n] = self.t[:self.n], self.v[:self.n]
-            self.t, self.v = t, v
+            try:  # refcheck: refused if any view or other reference is alive
+                self.t.resize(cap, refcheck=True)
+            except ValueError:
+                t = np.empty(cap, _F8)
+                t[:self.n] = self.t[:self.n]
+                self.t = t
+            try:
+                self.v.resize(cap, refcheck=True)
+            except ValueError:
+                v = np.empty(cap, _F8)
+                v[:self.n] = self.v[:self.n]
+                self.v = v
 
     def add_list(self, times: ev.Floats, values: ev.Floats) -> None:
         """Add points as events carry them: lists, or a fresh ingest's arrays."""

@@ -213,3 +213,24 @@ def test_points_exactly_on_float_edges_open_their_bucket(interval, data):
         want = reference_aggregate(truth, 0, 1e9, interval, fn)
         assert stamps.tolist() == [s for s, _ in want]
         assert got.tolist() == pytest.approx([w for _, w in want])
+
+
+def test_buffers_grow_in_place_unless_a_reader_holds_a_view():
+    """Growing a long series moves its buffers rather than copying them (the kernel remaps a
+    large one); while a reader holds a view of them they are copied instead, and the view keeps
+    reading what it read."""
+    from projections.series import _Numeric
+
+    num = _Numeric()
+    buffers = id(num.t), id(num.v)
+    for i in range(100):
+        num.add(np.arange(i * 100, i * 100 + 100, dtype=np.float64), np.full(100, float(i)))
+    assert (id(num.t), id(num.v)) == buffers and len(num.t) >= 10_000  # grown 10 times over
+    held_t, held_v = num.times, num.values
+    was_t, was_v = held_t.copy(), held_v.copy()
+    for i in range(100, 300):
+        num.add(np.arange(i * 100, i * 100 + 100, dtype=np.float64), np.full(100, float(i)))
+    assert (id(num.t), id(num.v)) != buffers
+    assert np.array_equal(held_t, was_t) and np.array_equal(held_v, was_v)
+    assert num.times.tolist() == list(map(float, range(30_000)))
+    assert num.values.tolist() == [float(i // 100) for i in range(30_000)]
