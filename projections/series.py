@@ -103,10 +103,10 @@ class _Numeric:
             self.add(_floats(pt), _floats(pv))
 
     def _reserve(self, need: int) -> None:
-        """Room for ``need`` points. The buffers grow in place when nothing else holds them
-        (a large one is then moved by the kernel, not copied and faulted in page by page: a
-        third of the cost of ingesting into a long series); a reader holding a view of one
-        keeps it, and the points are copied into a new one."""
+        """Room for ``need`` points. The buffers grow in place when nothing else holds them: a
+        large one is then moved by the kernel, not copied into fresh pages faulted in one by
+        one, which was most of what folding a batch into a long series cost. While a reader
+        holds a view of one it keeps it, and the points are copied into a new one."""
         if need > len(self.t):
             cap = max(need, 2 * len(self.t))
             try:  # refcheck: refused if any view or other reference is alive
