@@ -61,10 +61,12 @@ async def wait_up(url: str, tries: int = 400) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
-def cpu_seconds(pid: int | None) -> float:
-    """User + system CPU time of a process (Linux /proc), or NaN elsewhere."""
+def cpu_seconds(pid: int | None, *, main_thread: bool = False) -> float:
+    """User + system CPU time of a process (Linux /proc), or NaN elsewhere. ``main_thread``:
+    of its main thread only (an aiohttp server's event loop)."""
+    path = f"/proc/{pid}/task/{pid}/stat" if main_thread else f"/proc/{pid}/stat"
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = Path(path).read_text().rsplit(")", 1)[1].split()
     except OSError:
         return math.nan
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
