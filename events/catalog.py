@@ -43,11 +43,8 @@ def _check_tags(types: tuple[type[Event], ...]) -> None:
 
 _TYPES: tuple[type[Event], ...] = tuple(t for m in _MODULES for t in m.EVENTS)
 _check_tags(_TYPES)
-_F8 = np.dtype("<f8")
-
-
 def _float_array(a: np.ndarray) -> msgspec.Raw:
-    """A 1-d float64 array as the MessagePack array of float64 a list of its floats encodes to
+    """A 1-d float array as the MessagePack array of float64 a list of its floats encodes to
     (msgspec writes every float as float64: 0xcb and 8 bytes, big-endian)."""
     n = len(a)
     head = bytes([0x90 | n]) if n < 16 else (b"\xdc" + n.to_bytes(2, "big") if n < 1 << 16 else b"\xdd" + n.to_bytes(4, "big"))
@@ -58,9 +55,9 @@ def _float_array(a: np.ndarray) -> msgspec.Raw:
 
 
 def _enc_hook(obj: object) -> object:
-    if isinstance(obj, np.ndarray) and obj.dtype == _F8 and obj.ndim == 1:
+    if isinstance(obj, np.ndarray) and obj.dtype.kind == "f" and obj.ndim == 1:
         return _float_array(obj)
-    raise NotImplementedError(f"cannot encode {type(obj).__name__}")
+    raise TypeError(f"Encoding objects of type {type(obj).__name__} is unsupported")  # as msgspec says
 
 
 _encoder = msgspec.msgpack.Encoder(enc_hook=_enc_hook)

@@ -17,6 +17,7 @@ loop and call :func:`aggregate_sorted` in the executor.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,6 +32,10 @@ _F8 = np.dtype("<f8")
 _NO_SOURCES: frozenset[str] = frozenset()
 PENDING_BATCH = 64  # batches of at most this many points wait in lists (see _Numeric)
 PENDING_MOST = 1 << 16  # points of a series that may wait: about 4 MB of Python floats and lists
+# ndarray.resize(refcheck=True) counts references to tell whether a view is alive. Python 3.14
+# counts references on the stack differently, and numpy releases of that time could miss one
+# (numpy#30265) and free memory a view still reads: there, buffers are always copied.
+_RESIZE_IN_PLACE = sys.version_info < (3, 14)
 
 
 def _empty() -> tuple[np.ndarray, np.ndarray]:
@@ -103,19 +108,26 @@ class _Numeric:
             self.add(_floats(pt), _floats(pv))
 
     def _reserve(self, need: int) -> None:
-        """Room for ``need`` points. The buffers grow in place when nothing else holds them: a
-        large one is then moved by the kernel, not copied into fresh pages faulted in one by
-        one, which was most of what folding a batch into a long series cost. While a reader
-        holds a view of one it keeps it, and the points are copied into a new one."""
-        if need > len(self.t):
-            cap = max(need, 2 * len(self.t))
-            try:  # refcheck: refused if any view or other reference is alive
+        """Room for ``need`` points. The buffers grow in place when nothing else holds them: the
+        pages of a large one are then moved by the kernel, not copied into fresh ones faulted in
+        one by one, which was most of what folding a batch into a long series cost. While a
+        reader holds a view of one it keeps it, and the points are copied into a new one."""
+        if need <= len(self.t) and need <= len(self.v):
+            return
+        cap = max(need, 2 * len(self.t))
+        if len(self.t) < need:
+            try:  # refcheck: refused while any view or other reference is alive
+                if not _RESIZE_IN_PLACE:
+                    raise ValueError
                 self.t.resize(cap, refcheck=True)
             except ValueError:
                 t = np.empty(cap, _F8)
                 t[:self.n] = self.t[:self.n]
                 self.t = t
+        if len(self.v) < need:
             try:
+                if not _RESIZE_IN_PLACE:
+                    raise ValueError
                 self.v.resize(cap, refcheck=True)
             except ValueError:
                 v = np.empty(cap, _F8)
@@ -124,9 +136,9 @@ class _Numeric:
 
     def add_list(self, times: ev.Floats, values: ev.Floats) -> None:
         """Add points as events carry them: lists, or a fresh ingest's arrays."""
-        if len(times) <= PENDING_BATCH:
-            self.pt += times if isinstance(times, list) else times.tolist()
-            self.pv += values if isinstance(values, list) else values.tolist()
+        if len(times) <= PENDING_BATCH:  # (extend, not +=: a list += an array adds element-wise)
+            self.pt.extend(times if isinstance(times, list) else times.tolist())
+            self.pv.extend(values if isinstance(values, list) else values.tolist())
             if len(self.pt) > PENDING_MOST:
                 self.settle()
         else:
@@ -268,8 +280,9 @@ class Series:
             if e.texts is None and not e.chunks and len(e.times) <= PENDING_BATCH:
                 num = get((e.org_id, e.source, e.metric))
                 if num is not None:  # the hot path of a replay: _Numeric.add_list's, inlined
-                    num.pt += e.times
-                    num.pv += e.values
+                    # (extend, not +=: a list += an array adds element-wise, numpy's way)
+                    num.pt.extend(e.times)
+                    num.pv.extend(e.values)
                     if len(num.pt) > PENDING_MOST:
                         num.settle()
                     continue

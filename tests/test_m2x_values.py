@@ -204,6 +204,24 @@ async def test_long_batches_are_checked_value_by_value(client, dev, bad, reason)
     assert await position(client) == before
 
 
+async def test_short_batches_with_numeric_strings_join_the_points_waiting(client, dev):
+    """Short batches wait in lists for the next read; one with a number sent as a string joins
+    them as numbers (it once joined as an array, which a list added to element by element)."""
+    for points in ([(1, 1.0), (2, 2.0), (3, 3.0)], [(4, 4.0), (5, "5.5"), (6, 6.0)], [(7, 7)], [(8, " 8.25 ")]):
+        assert (await post(client, dev, "temp", points)).status == 202
+    r = await client.get(f"{dev['base']}/temp/values", headers=m2x(dev["key"]))
+    assert r.status == 200, await r.text()
+    assert [v["value"] for v in reversed((await r.json())["values"])] == [1.0, 2.0, 3.0, 4.0, 5.5, 6.0, 7.0, 8.25]
+
+
+async def test_sums_beyond_the_largest_float_are_not_infinities(client, dev):
+    """Values each finite whose sum overflows are accepted, short batch or long, without a warning."""
+    for n in (3, 150):
+        values = [{"timestamp": ts(i), "value": 1e308} for i in range(n)]
+        r = await client.post(f"{dev['base']}/temp/values", json={"values": values}, headers=m2x(dev["key"]))
+        assert r.status == 202, await r.text()
+
+
 @pytest.mark.parametrize("raw,field", [
     (b'{"values":[{"timestamp":"2024-01-01T00:00:00Z","value":NaN}]}', "values[0].value"),
     (b'{"values":[{"timestamp":"2024-01-01T00:00:00Z","value":Infinity}]}', "values[0].value"),

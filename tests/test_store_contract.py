@@ -430,3 +430,18 @@ def test_a_fresh_ingests_arrays_are_stored_as_the_lists_they_hold(n):
     assert payload == catalog.encode(as_lists)
     (back,) = catalog.decode_many([payload])
     assert isinstance(back.times, list) and np.array_equal(back.times, a, equal_nan=True)
+
+
+def test_float_arrays_of_any_width_and_byte_order_are_stored_as_their_lists():
+    import numpy as np
+    import pytest as _pytest
+
+    from events import catalog
+    from events.series import PointsAdded
+
+    a = np.array([1.5, -0.0, 3.25, 1e-40, np.inf], dtype=np.float32)
+    for arr in (a, a.astype(">f8"), a.astype("<f8")[::-1]):
+        assert catalog.encode(PointsAdded(org_id=1, times=arr, values=arr)) == \
+            catalog.encode(PointsAdded(org_id=1, times=arr.tolist(), values=arr.tolist()))
+    with _pytest.raises(TypeError):  # integers are not points: refused as msgspec refuses any array
+        catalog.encode(PointsAdded(org_id=1, times=np.arange(3), values=np.arange(3.0)))

@@ -264,23 +264,18 @@ def numeric(raw: Raw) -> Floats:
     """The values of a numeric stream: numbers, or strings that read as numbers; all finite.
     A float64 array (as the series view keeps them) when there are more than a few."""
     vals = raw.values
-    if len(vals) >= VECTOR_MIN:
-        try:  # the common case: numbers only (np.fromiter refuses a string), all finite
-            arr = np.fromiter(vals, np.float64, len(vals))  # type: ignore[arg-type]
-            if math.isfinite(arr.sum()):
-                return arr
-        except (TypeError, ValueError):
-            pass
-    else:
-        try:  # a short list: sum() costs less than an array (a string makes it raise)
+    long = len(vals) >= VECTOR_MIN
+    if not long:
+        try:  # a short list of numbers: sum() costs less than an array (a string makes it raise)
             if math.isfinite(sum(vals)):  # type: ignore[arg-type]
                 return vals  # type: ignore[return-value]
         except TypeError:
             pass
-    try:  # numpy reads numbers and numeric strings alike, in C
-        arr = np.array(vals, dtype=np.float64)
+    try:  # numpy reads numbers and numeric strings alike, in C (anything else makes it raise)
+        arr = np.fromiter(vals, np.float64, len(vals))  # type: ignore[arg-type]
         if bool(np.isfinite(arr).all()):
-            return arr
+            # a short batch stays a list: it waits among lists in the series view
+            return arr if long else arr.tolist()  # type: ignore[no-any-return]
     except (ValueError, TypeError):
         pass
     out = []
