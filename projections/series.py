@@ -115,24 +115,17 @@ class _Numeric:
         if need <= len(self.t) and need <= len(self.v):
             return
         cap = max(need, 2 * len(self.t))
-        if len(self.t) < need:
+        for name in ("t", "v"):
+            if len(getattr(self, name)) >= need:
+                continue
             try:  # refcheck: refused while any view or other reference is alive
                 if not _RESIZE_IN_PLACE:
                     raise ValueError
-                self.t.resize(cap, refcheck=True)
+                getattr(self, name).resize(cap, refcheck=True)
             except ValueError:
-                t = np.empty(cap, _F8)
-                t[:self.n] = self.t[:self.n]
-                self.t = t
-        if len(self.v) < need:
-            try:
-                if not _RESIZE_IN_PLACE:
-                    raise ValueError
-                self.v.resize(cap, refcheck=True)
-            except ValueError:
-                v = np.empty(cap, _F8)
-                v[:self.n] = self.v[:self.n]
-                self.v = v
+                grown = np.empty(cap, _F8)
+                grown[:self.n] = getattr(self, name)[:self.n]
+                setattr(self, name, grown)
 
     def add_list(self, times: ev.Floats, values: ev.Floats) -> None:
         """Add points as events carry them: lists, or a fresh ingest's arrays."""
