@@ -61,7 +61,9 @@ def _float_array(a: np.ndarray) -> msgspec.Raw:
 
 
 def _enc_hook(obj: object) -> object:
-    if isinstance(obj, np.ndarray) and obj.dtype.kind == "f" and obj.ndim == 1:
+    # exactly numpy's own arrays of the floats a float64 holds (a masked array, or long
+    # doubles, would not encode as the list they hold)
+    if type(obj) is np.ndarray and obj.ndim == 1 and obj.dtype.type in (np.float16, np.float32, np.float64):
         return _float_array(obj)
     raise TypeError(f"Encoding objects of type {type(obj).__name__} is unsupported")  # as msgspec says
 

@@ -273,7 +273,9 @@ class Series:
             if e.texts is None and not e.chunks and len(e.times) <= PENDING_BATCH:
                 num = get((e.org_id, e.source, e.metric))
                 if num is not None:  # the hot path of a replay: _Numeric.add_list's, inlined
-                    # (extend, not +=: a list += an array adds element-wise, numpy's way)
+                    # (extend, not +=: a list += an array adds element-wise, numpy's way; ingest
+                    # hands over arrays only for batches longer than these, and np.float64s
+                    # among the waiting floats would be harmless)
                     num.pt.extend(e.times)
                     num.pv.extend(e.values)
                     if len(num.pt) > PENDING_MOST:

@@ -445,3 +445,16 @@ def test_float_arrays_of_any_width_and_byte_order_are_stored_as_their_lists():
             catalog.encode(PointsAdded(org_id=1, times=arr.tolist(), values=arr.tolist()))
     with _pytest.raises(TypeError):  # integers are not points: refused as msgspec refuses any array
         catalog.encode(PointsAdded(org_id=1, times=np.arange(3), values=np.arange(3.0)))
+
+
+def test_arrays_that_are_not_plain_floats_are_refused():
+    """A masked array or long doubles would not be stored as the list they hold: refused."""
+    import numpy as np
+    import pytest as _pytest
+
+    from events import catalog
+    from events.series import PointsAdded
+
+    for arr in (np.ma.array([1.0, 2.0], mask=[0, 1]), np.array([1.0, 2.0], dtype=np.longdouble)):
+        with _pytest.raises(TypeError):
+            catalog.encode(PointsAdded(org_id=1, times=arr, values=[1.0, 2.0]))

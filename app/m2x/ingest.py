@@ -289,7 +289,7 @@ def numeric(raw: Raw) -> Floats:
         if not math.isfinite(v):
             raise Invalid(f"{_where(raw, i)} must be a finite number", field=_where(raw, i), reason="not_finite")
         out.append(v)
-    return out
+    return np.array(out, np.float64) if long else out
 
 
 def text(raw: Raw) -> list[str]:
