@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 
 from app.errors import Invalid, NotFound
+from app.http import small_int
 from app.times import iso_exact, parse_time
 from events.base import Envelope
 from events.store import EventFilter, EventStore
@@ -33,8 +34,13 @@ async def head(store: EventStore) -> tuple[int, str]:
 
 
 def to_us(value: str | None, field: str) -> int | None:
+    """A time as microseconds since the epoch; None when not given."""
+    return None if value in (None, "") else _us(value, field)  # type: ignore[arg-type]
+
+
+def _us(value: str, field: str) -> int:
     # rounded: a float of a time in microseconds is within a quarter of one of them
-    return None if value in (None, "") else round(parse_time(value, field) * 1_000_000)  # type: ignore[arg-type]
+    return round(parse_time(value, field) * 1_000_000)
 
 
 def event_filter(*, entity: str | None = None, actor: str | None = None, type_: str | None = None,
@@ -55,9 +61,10 @@ async def as_of(store: EventStore, entity: str, at: str) -> tuple[Any, int]:
         raise Invalid(f"unknown kind of entity {entity!r}; known: {', '.join(aggregates.kinds())}", field="entity")
     at = at.strip()
     if at.isascii() and at.isdigit():  # a position; beyond any there can be, the head
-        envs = await store.read_stream(entity, up_to=int(at) if len(at) <= 18 else 2**62)
+        position = small_int(at)
+        envs = await store.read_stream(entity, up_to=2**62 if position is None else position)
     else:
-        until = int(parse_time(at, "as_of") * 1_000_000)
+        until = _us(at, "as_of")
         envs = [e for e in await store.read_stream(entity) if e.recorded_at <= until]
     if not envs:
         raise NotFound(f"{entity} did not exist then", field="entity")

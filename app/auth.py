@@ -48,8 +48,7 @@ def _resolve(accounts: Accounts, raw: str | None, email: str | None = None) -> P
         raise Unauthenticated("the API key's user is disabled")
     if email is not None and email.strip().lower() != user.email.lower():
         raise Unauthenticated("the API key does not belong to that user")
-    org = accounts.org(key.org_id)
-    if org is None or not org.enabled:
+    if not accounts.is_live(key.org_id):
         raise AccountInactive("the organization is not active")
     return Principal(key_id=key.id, org_id=key.org_id, user_id=key.user_id, key=key)
 

@@ -280,8 +280,8 @@ async def _replay(store: SqliteEventStore, args: argparse.Namespace, out: TextIO
 
 
 async def _verify(store: SqliteEventStore, args: argparse.Namespace, out: TextIO) -> int:
+    head, head_hash = await audit.head(store)  # first: the walk below covers it
     breaks = await store.verify()
-    head, head_hash = await audit.head(store)
     if not breaks:
         out.write(f"ok: {head} events, chain intact, head hash {head_hash}\n")
         return 0

@@ -48,9 +48,7 @@ def check_device_fields(org_id: int, devices: Devices, *, name: str, visibility:
         raise Invalid("visibility must be public or private", field="visibility", reason="invalid")
     if serial is not None:
         check_name(serial, "serial")
-        other = devices.by_serial_number(org_id, serial)
-        own = device_id is not None and getattr(devices.device(device_id), "serial", None) == serial
-        if other is not None and other.id != device_id and not own:  # (a log from before may share one)
+        if devices.serial_taken(org_id, serial, device_id):
             raise Conflict(f"serial {serial!r} is taken", field="serial", reason="taken")
     if any(not t.strip() or len(t) > 255 or "," in t for t in tags):
         raise Invalid("tags must be non-empty strings without commas", field="tags", reason="invalid")

@@ -132,7 +132,10 @@ def _layout(s: str) -> _Layout | None:
 def epoch_seconds(stamps: list[str], step_us: int = 1) -> np.ndarray | None:
     """The epoch seconds of every timestamp, or None when any is not certainly valid in the
     first one's layout and within 1970..2199 (the caller then parses them one by one).
-    ``step_us``: floor each to a multiple of this many microseconds (1000: milliseconds)."""
+    ``step_us``: floor each to a multiple of this many microseconds (1000: milliseconds); it
+    divides a second."""
+    if _US % step_us:
+        raise ValueError("step_us must divide 1,000,000")
     if not stamps or not isinstance(stamps[0], str):
         return None
     layout = _layout(stamps[0])
@@ -165,15 +168,11 @@ def epoch_seconds(stamps: list[str], step_us: int = 1) -> np.ndarray | None:
     if not bool(((day >= 1) & (day <= month[:, 1]) & (fields[:, 2] < 24)).all()):
         return None
     us = month[:, 0] + fields[:, 3]
-    if step_us > 1 and _US % step_us == 0:  # floored to whole steps: exact, as us holds whole numbers
-        # below 2**53 (the quotient's error, under half a unit in its last place, never crosses
-        # one); then steps / (steps per second) is the same real number as us / 10**6, rounded once
-        seconds = np.floor(us / step_us)
-        seconds /= _US // step_us
-    else:
-        if step_us > 1:
-            us = np.floor(us / step_us) * step_us
-        seconds = us / _US
+    # floored to whole steps: exact, as us holds whole numbers below 2**53 (the quotient's error,
+    # under half a unit in its last place, never crosses one); then steps / (steps per second)
+    # is the same real number as us / 10**6, rounded once
+    seconds = np.floor(us / step_us) if step_us > 1 else us
+    seconds = seconds / (_US // step_us)
     if not (MIN_TIME <= seconds.min() and seconds.max() < MAX_TIME):
         return None
     return seconds

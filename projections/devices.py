@@ -121,6 +121,12 @@ class Devices:
     def device(self, device_id: str) -> Device | None:
         return self.state.devices.get(device_id)
 
+    def serial_taken(self, org_id: int, serial: str, device_id: str | None = None) -> bool:
+        """Another device of the organization holds ``serial``, and ``device_id`` does not (a log
+        from before the check may have two devices sharing one: each may keep it)."""
+        holders = self.by_serial.get((org_id, serial), set())
+        return device_id not in holders and bool(holders - {device_id})
+
     def by_serial_number(self, org_id: int, serial: str) -> Device | None:
         holders = self.by_serial.get((org_id, serial))
         if not holders:

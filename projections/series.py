@@ -130,8 +130,8 @@ class _Numeric:
     def add_list(self, times: ev.Floats, values: ev.Floats) -> None:
         """Add points as events carry them: lists, or a fresh ingest's arrays."""
         if len(times) <= PENDING_BATCH:  # (extend, not +=: a list += an array adds element-wise)
-            self.pt.extend(times if isinstance(times, list) else times.tolist())
-            self.pv.extend(values if isinstance(values, list) else values.tolist())
+            self.pt.extend(times)
+            self.pv.extend(values)
             if len(self.pt) > PENDING_MOST:
                 self.settle()
         else:
@@ -310,11 +310,9 @@ class Series:
             if (buf.size() if isinstance(buf, _Numeric) else buf.numeric.size()) == 0:
                 del store[key]
         if key not in self._numeric and key not in self._texts:
-            self._by_org.get(e.org_id, set()).discard((e.source, e.metric))
             self._by_metric.get((e.org_id, e.metric), set()).discard(e.source)
 
     def _index(self, key: Key) -> None:
-        self._by_org.setdefault(key[0], set()).add((key[1], key[2]))
         self._by_metric.setdefault((key[0], key[2]), set()).add(key[1])
 
     # -- state -----------------------------------------------------------------------------
@@ -331,7 +329,6 @@ class Series:
     def load(self, data: Any) -> None:
         self._numeric: dict[Key, _Numeric] = {}
         self._texts: dict[Key, _Text] = {}
-        self._by_org: dict[int, set[tuple[str, str]]] = {}
         self._by_metric: dict[tuple[int, str], set[str]] = {}  # (org, metric) -> its sources
         if not data:
             return
@@ -391,7 +388,8 @@ class Series:
 
     def series_keys(self, org_id: int) -> list[tuple[str, str]]:
         """(source, metric) of every series of the organization, numeric or not, sorted."""
-        return sorted(self._by_org.get(org_id, ()))
+        return sorted((source, metric) for (org, metric), sources in self._by_metric.items() if org == org_id
+                      for source in sources)
 
     def count(self, org_id: int, source: str, metric: str) -> int:
         buf = self._numeric.get((org_id, source, metric))

@@ -7,6 +7,7 @@ import struct
 from typing import Any
 
 from app.times import iso
+from tests.conftest import position  # noqa: F401 - the chart tests import it from here
 
 
 def m2x(key: str) -> dict[str, str]:
@@ -40,10 +41,6 @@ async def make_chart(client: Any, key: str, series: list[tuple[str, str]], name:
                           json={"name": name, "series": [{"device": d, "stream": s} for d, s in series]})
     assert r.status == 201, await r.text()
     return await r.json()  # type: ignore[no-any-return]
-
-
-async def position(client: Any) -> int:
-    return int((await (await client.get("/healthz")).json())["position"])
 
 
 def png_size(data: bytes) -> tuple[int, int]:

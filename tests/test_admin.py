@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 import pytest
 
-from tests.conftest import ADMIN, make_org_key
-
-
-async def position(client: Any) -> int:
-    return int((await (await client.get("/healthz")).json())["position"])
+from tests.conftest import ADMIN, make_org_key, position
 
 
 async def test_orgs_users_keys_lifecycle(client):

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from app.charts import commands
-from app.charts.data import Sampling, chart_series, sampling
+from app.charts.data import Sampling, gather_series, sampling
 from app.charts.render import check_params, render_chart
 from app.errors import Invalid
 from app.http import RUNTIME
@@ -42,7 +42,7 @@ async def _instrument(client, streams):
 
 async def test_glob_grouped_by_sum(client):
     rt, chart, t0 = await _instrument(client, [{"metric": "cpu", "source": "web-*", "group_function": "sum"}])
-    (series,) = chart_series(rt, chart, t0 - 1, t0 + 3600, Sampling())
+    (series,) = await gather_series(rt, chart, t0 - 1, t0 + 3600, Sampling())
     assert series.name == "cpu"
     assert list(series.times) == [t0 + i * 60 for i in range(10)]
     assert list(series.values) == [11.0 + 2 * i for i in range(10)]  # web-1 + web-2, db-1 left out
@@ -50,14 +50,14 @@ async def test_glob_grouped_by_sum(client):
 
 async def test_librato_metric_names_are_case_insensitive(client):
     rt, chart, t0 = await _instrument(client, [{"metric": "CPU", "source": "db-1"}])
-    (series,) = chart_series(rt, chart, t0 - 1, t0 + 3600, Sampling())
+    (series,) = await gather_series(rt, chart, t0 - 1, t0 + 3600, Sampling())
     assert list(series.values) == [100.0 + i for i in range(10)]
 
 
 async def test_glob_broken_out_and_exact_source(client):
     rt, chart, t0 = await _instrument(client, [{"metric": "cpu", "source": "web-*", "group_function": "breakout"},
                                                {"metric": "cpu", "source": "db-1", "name": "database"}])
-    series = chart_series(rt, chart, t0 - 1, t0 + 3600, Sampling())
+    series = await gather_series(rt, chart, t0 - 1, t0 + 3600, Sampling())
     assert [s.name for s in series] == ["cpu (web-1)", "cpu (web-2)", "database"]
     assert [float(s.values[0]) for s in series] == [1.0, 10.0, 100.0]
     svg = (await render_chart(rt, chart, t0 - 60, t0 + 660, fmt="svg")).decode()
@@ -70,9 +70,9 @@ async def test_glob_broken_out_and_exact_source(client):
 
 async def test_average_by_default_and_sampled(client):
     rt, chart, t0 = await _instrument(client, [{"metric": "cpu", "source": "*"}])
-    (series,) = chart_series(rt, chart, t0 - 1, t0 + 3600, Sampling())
+    (series,) = await gather_series(rt, chart, t0 - 1, t0 + 3600, Sampling())
     assert list(series.values) == [37.0 + i for i in range(10)]  # mean of 1, 10, 100 (+i)
-    (hourly,) = chart_series(rt, chart, t0 - 1, t0 + 3600, sampling("max", 3600))
+    (hourly,) = await gather_series(rt, chart, t0 - 1, t0 + 3600, sampling("max", 3600))
     # each source sampled first (its max per hour), then the sources averaged: (10 + 19 + 109) / 3
     assert len(hourly.times) <= 2 and float(hourly.values.max()) == 46.0
 
@@ -105,9 +105,9 @@ def test_empty_buckets_break_the_line():
 
 async def test_an_aggregated_gap_is_drawn_as_a_gap(client):
     rt, chart, t0 = await _instrument(client, [{"metric": "cpu", "source": "web-1"}])
-    (series,) = chart_series(rt, chart, t0 - 1, t0 + 3600, sampling("avg", 60))
+    (series,) = await gather_series(rt, chart, t0 - 1, t0 + 3600, sampling("avg", 60))
     assert not np.isnan(series.values).any()  # ten minutes in a row: no gap
-    (coarse,) = chart_series(rt, chart, t0 - 1, t0 + 3600, sampling("nth", 3))
+    (coarse,) = await gather_series(rt, chart, t0 - 1, t0 + 3600, sampling("nth", 3))
     assert len(coarse.times) == 4 and not np.isnan(coarse.values).any()  # nth is not bucketed
 
 
@@ -135,7 +135,7 @@ async def test_a_chart_reads_a_bounded_number_of_series(client):
     from app.charts.data import MAX_PLOTTED, MAX_READ
     rt, chart, t0, h = await _many_sources(client, MAX_READ + 1)  # summed: every source is read
     with pytest.raises(Invalid) as refused:
-        chart_series(rt, chart, t0 - 60, t0 + 60, Sampling())
+        await gather_series(rt, chart, t0 - 60, t0 + 60, Sampling())
     assert refused.value.field == "sources" and refused.value.reason == "too_many"
     r = await client.post("/v1/charts", headers=h, json={"entity_type": "instrument", "entity_id": chart.id})
     page = await client.get(f"/share/instruments/{(await r.json())['token']}.png")
@@ -143,7 +143,7 @@ async def test_a_chart_reads_a_bounded_number_of_series(client):
     # broken out, a line each: only the lines drawn are read, so the same glob is drawn
     broken = msgspec.structs.replace(chart, series=tuple(
         msgspec.structs.replace(s, group_function="breakout") for s in chart.series))
-    drawn = chart_series(rt, broken, t0 - 60, t0 + 60, Sampling())
+    drawn = await gather_series(rt, broken, t0 - 60, t0 + 60, Sampling())
     first = sorted(f"h-{i}" for i in range(MAX_READ + 1))[:MAX_PLOTTED]  # sources in name order
     assert [d.name for d in drawn] == [f"cpu ({src})" for src in first]
 
@@ -180,10 +180,10 @@ async def test_globs_are_tried_on_a_bounded_number_of_sources(client, monkeypatc
     nothing = msgspec.structs.replace(chart, series=tuple(
         msgspec.structs.replace(chart.series[0], source=f"none-{i}-*") for i in range(2)))
     with pytest.raises(Invalid) as refused:
-        chart_series(rt, nothing, t0 - 60, t0 + 60, Sampling())
+        await gather_series(rt, nothing, t0 - 60, t0 + 60, Sampling())
     assert refused.value.field == "sources" and refused.value.reason == "too_many"
     one = msgspec.structs.replace(nothing, series=nothing.series[:1])
-    assert [len(s.times) for s in chart_series(rt, one, t0 - 60, t0 + 60, Sampling())] == [0]
+    assert [len(s.times) for s in await gather_series(rt, one, t0 - 60, t0 + 60, Sampling())] == [0]
 
 
 async def test_a_drawn_series_has_a_bounded_number_of_points(client):
@@ -208,10 +208,10 @@ async def test_a_drawn_series_has_a_bounded_number_of_points(client):
     window = (t0 - 1, t0 + 3 * MAX_POINTS)
     for fine in (sampling("avg", 1), sampling("nth", 1)):
         with pytest.raises(Invalid) as refused:
-            chart_series(rt, charts["dense"], *window, fine)
+            await gather_series(rt, charts["dense"], *window, fine)
         assert refused.value.field == "interval" and refused.value.reason == "too_small"
-        assert len(chart_series(rt, charts["sparse"], *window, fine)[0].values) >= 3  # 3 points, 40,001 buckets
-    (coarse,) = chart_series(rt, charts["dense"], *window, sampling("avg", 60))
+        assert len((await gather_series(rt, charts["sparse"], *window, fine))[0].values) >= 3  # 3 points, 40,001 buckets
+    (coarse,) = await gather_series(rt, charts["dense"], *window, sampling("avg", 60))
     assert np.nansum(coarse.values) > 0
 
 
@@ -251,10 +251,10 @@ async def test_a_drawing_reads_a_bounded_number_of_points(client, monkeypatch):
     and sorted millions of points in one step on the event loop."""
     from app.charts import data
     rt, chart, t0 = await _instrument(client, [{"metric": "cpu", "source": "web-*", "group_function": "sum"}])
-    assert chart_series(rt, chart, t0 - 1, t0 + 3600, Sampling())  # 2 sources x 10 points
+    assert await gather_series(rt, chart, t0 - 1, t0 + 3600, Sampling())  # 2 sources x 10 points
     monkeypatch.setattr(data, "MAX_POINTS_READ", 15)
     with pytest.raises(Invalid) as refused:
-        chart_series(rt, chart, t0 - 1, t0 + 3600, Sampling())
+        await gather_series(rt, chart, t0 - 1, t0 + 3600, Sampling())
     assert refused.value.field == "sources" and refused.value.reason == "too_many"
 
 

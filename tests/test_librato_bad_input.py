@@ -8,13 +8,8 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from tests.conftest import make_org_key
+from tests.conftest import make_org_key, position
 from tests.test_librato_metrics import T0, basic
-
-
-async def position(client: TestClient) -> int:
-    r = await client.get("/healthz")
-    return int((await r.json())["position"])
 
 
 def good(name: str = "ok.metric") -> dict[str, Any]:

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 import pytest
 
-from tests.conftest import make_org_key
+from tests.conftest import make_org_key, position
 from tests.test_m2x_devices import m2x, new_device
-
-
-async def position(client: Any) -> int:
-    return (await (await client.get("/healthz")).json())["position"]
 
 
 @pytest.fixture

@@ -65,19 +65,17 @@ def _view(rt: Runtime, name: str) -> Any:
 
 def sample(view: Series, org_id: int, source: str, metric: str, start: float, end: float,
            s: Sampling) -> tuple[np.ndarray, np.ndarray]:
-    if s.type != "values":  # (values: at most limit <= MAX_LIMIT)
-        t, _ = view.view(org_id, source, metric, start, end)
-        # nth: every interval-th point; an aggregate: one point per bucket that holds any
-        many = len(t) / s.interval if s.type == "nth" else min(len(t), (t[-1] - t[0]) / s.interval + 1 if len(t) else 0)
-        if many > MAX_POINTS:
-            raise Invalid(f"one series would have more than {MAX_POINTS} points: take a longer interval or a "
-                          "shorter window", field="interval", reason="too_small")
-    if s.type == "values":
-        t, v = view.view(org_id, source, metric, start, end)  # read-only views: copy only what is kept
+    t, v = view.view(org_id, source, metric, start, end)  # read-only views: copy only what is kept
+    if s.type == "values":  # (at most limit <= MAX_LIMIT)
         return t[-s.limit:].copy(), v[-s.limit:].copy()
-    if s.type == "nth":
-        return view.nth(org_id, source, metric, start, end, s.interval)
-    return view.aggregate(org_id, source, metric, start, end, s.interval, s.type)
+    # nth: every interval-th point; an aggregate: one point per bucket that holds any
+    many = len(t) / s.interval if s.type == "nth" else min(len(t), (t[-1] - t[0]) / s.interval + 1 if len(t) else 0)
+    if many > MAX_POINTS:
+        raise Invalid(f"one series would have more than {MAX_POINTS} points: take a longer interval or a "
+                      "shorter window", field="interval", reason="too_small")
+    if s.type == "nth":  # (Series.nth and Series.aggregate, on the view already read)
+        return t[::s.interval].copy(), v[::s.interval].copy()
+    return aggregate_sorted(t, v, s.interval, s.type)
 
 
 def break_at_empty_buckets(t: np.ndarray, v: np.ndarray, interval: float) -> tuple[np.ndarray, np.ndarray]:
@@ -159,18 +157,9 @@ def _group(parts: list[tuple[np.ndarray, np.ndarray]], fn: str, interval: float)
     return aggregate_sorted(t[order], v[order], interval, fn)
 
 
-def chart_series(rt: Runtime, chart: Chart, start: float, end: float, s: Sampling) -> tuple[SeriesData, ...]:
-    """What the chart plots over start..end, one SeriesData per drawn line (at most MAX_PLOTTED)."""
-    steps = _gather(rt, chart, start, end, s)
-    while True:
-        try:
-            next(steps)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
-
-
 async def gather_series(rt: Runtime, chart: Chart, start: float, end: float, s: Sampling) -> tuple[SeriesData, ...]:
-    """``chart_series``, handing the event loop back every YIELD_EVERY seconds: a chart over
+    """What the chart plots over start..end, one SeriesData per drawn line (at most
+    MAX_PLOTTED), handing the event loop back every YIELD_EVERY seconds: a chart over
     many long series takes a while to read, and the server answers everyone else meanwhile.
     (The views may move on between two series: each series is read whole, at some position.)"""
     steps = _gather(rt, chart, start, end, s)
@@ -187,7 +176,7 @@ async def gather_series(rt: Runtime, chart: Chart, start: float, end: float, s: 
 
 def _gather(rt: Runtime, chart: Chart, start: float, end: float,
             s: Sampling) -> Generator[None, None, tuple[SeriesData, ...]]:
-    """The work of chart_series, one stored series at a time (it yields after each)."""
+    """The work of gather_series, one stored series at a time (it yields after each)."""
     view: Series | None = _view(rt, "series")
     out: list[SeriesData] = []
     several_sources = len({s.source for s in chart.series}) > 1

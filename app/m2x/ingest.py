@@ -24,7 +24,7 @@ import numpy as np
 
 from app.errors import Invalid, Malformed
 from app.http import TOO_DEEP
-from app.m2x.params import iso_time
+from app.m2x.params import iso_time, to_ms
 from app.stamps import epoch_seconds
 from app.times import MAX_TIME, MIN_TIME
 from events.series import Floats
@@ -94,15 +94,6 @@ def _in_range(times: list[float]) -> list[float]:
 VECTOR_MIN = 100  # below this many timestamps, one by one is quicker than numpy's fixed costs
 
 
-def to_ms(t: float) -> float:
-    """A time at M2X's precision, floored to the millisecond. Reads print milliseconds, so two
-    points within one millisecond would read back alike and no window could tell them apart;
-    stored at the millisecond, the later write replaces the earlier, as at any one timestamp.
-    (``t`` has whole microseconds: ``t * 10**6`` is within a quarter of one of them.)"""
-    us = round(t * 1_000_000)
-    return (us - us % 1000) / 1_000_000
-
-
 def _zoned_seconds(s: str) -> float:
     """One timestamp as the slow path reads it, if it carries a zone (a naive one is the slow
     path's to read as UTC: datetime.timestamp() would take it for local time)."""
@@ -126,7 +117,7 @@ def _stamped_fast(points: list[_Stamped]) -> Floats:
 
 
 def _time_fast(ts: datetime | None, now: float) -> list[float]:
-    return _in_range([to_ms(now if ts is None else ts.timestamp())])
+    return _in_range([now if ts is None else to_ms(ts.timestamp())])
 
 
 def _decode(body: bytes, fast: Callable[[bytes], list[Raw]], slow: Callable[[Any], list[Raw]]) -> list[Raw]:
@@ -151,10 +142,10 @@ def _time_slow(raw: Any, field: str, now: float, require: bool) -> float:
     if raw is None:
         if require:
             raise Invalid(f"{field} is required", field=field, reason="not_present")
-        return to_ms(now)
+        return now
     if not isinstance(raw, str):
         raise Invalid(f"{field} must be an ISO 8601 time", field=field, reason="invalid")
-    return to_ms(iso_time(raw, field))
+    return iso_time(raw, field)
 
 
 def _value_slow(raw: Any, field: str) -> float | str:

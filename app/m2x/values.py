@@ -16,7 +16,7 @@ from app.auth import Principal
 from app.errors import Invalid
 from app.http import json_response, read_body, request_id, runtime
 from app.m2x import access, ingest
-from app.m2x.params import float_param, int_param, params, time_param
+from app.m2x.params import float_param, int_param, params, time_param, to_ms
 from app.m2x.routing import DEVICE, STREAM, routes
 from app.times import MIN_TIME, iso
 from events import devices as dev
@@ -60,7 +60,7 @@ async def _write(request: web.Request, decode: Callable[[bytes, float], list[ing
     """A write to the stream ``stream`` (created if needed), or to the device's existing streams
     when None: the key checked, the body decoded whole (server time for missing timestamps), stored."""
     p, device = access.device(request, "data:write", stream)
-    raws = decode(await read_body(request), runtime(request).now())
+    raws = decode(await read_body(request), to_ms(runtime(request).now()))  # server time, at M2X's precision
     if stream is None or stream in device.streams:
         return await _store(request, p, device, raws, create_streams=False)
     # The stream is to be made, and its type follows the values. Ingest holds the organization's
@@ -107,20 +107,13 @@ async def post_device_update(request: web.Request) -> web.Response:
 
 # -- reading --------------------------------------------------------------------------------
 
-def _ms_param(q: dict[str, str], name: str) -> float | None:
-    """A time parameter at the precision times are kept at (ingest.to_ms): a point is found by
-    the very time it was written at, sub-millisecond digits and all."""
-    t = time_param(q, name)
-    return None if t is None else ingest.to_ms(t)
-
-
 def _window(q: dict[str, str], now: float) -> tuple[float | None, float, float, float]:
     """``start`` (None when not given), ``end``, and the bounds of the points to read. An
     ``end`` not given is now, as the answer says: points stamped in the future show once
     ``end`` reaches them."""
-    start, end = _ms_param(q, "start"), _ms_param(q, "end")
+    start, end = time_param(q, "start"), time_param(q, "end")
     if end is None:
-        end = ingest.to_ms(now)
+        end = to_ms(now)
     lo = start if start is not None else MIN_TIME
     if lo > end:
         raise Invalid("end (now, when not given) is before start", field="end", reason="invalid")
@@ -177,8 +170,8 @@ async def list_values(request: web.Request) -> web.Response:
 
 
 def _range(q: dict[str, str]) -> tuple[float, float]:
-    start = _ms_param(q, "from") if "from" in q else _ms_param(q, "start")
-    end = _ms_param(q, "end")
+    start = time_param(q, "from") if "from" in q else time_param(q, "start")
+    end = time_param(q, "end")
     if start is None:
         raise Invalid("from is required", field="from", reason="not_present")
     if end is None:
