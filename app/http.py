@@ -235,6 +235,8 @@ def int_from(q: Mapping[str, str], name: str, default: int, *, lo: int | None = 
     if raw is None or raw == "" or (blank_as_absent and not raw.strip()):
         return default
     try:
+        if not raw.isascii():  # int() also reads full-width and Arabic digits
+            raise ValueError(raw)
         value = int(raw)
     except ValueError:
         raise Invalid(f"{name} must be an integer", field=name, reason=not_int) from None

@@ -382,3 +382,11 @@ async def test_end_not_given_is_now_as_the_answer_says(client, dev):
         assert picked(later) == ([2.0, 1.0] if path == "values" else [1.0, 1.0] if path.startswith("sampling") else [2.0]), path
     r = await client.get(f"{dev['base']}/temp/values?start={future}", headers=h)
     assert r.status == 422 and (await r.json())["errors"]["end"] == ["invalid"]
+
+
+async def test_integer_parameters_take_ascii_digits_only(client, dev):
+    """int() also reads full-width and Arabic-Indic digits; a query integer is ASCII digits, in
+    every dialect (Librato's paging already said so)."""
+    for raw in ("%EF%BC%91%EF%BC%90", "%D9%A3"):  # "１０", "٣"
+        r = await client.get(f"{dev['base']}/temp/values?limit={raw}", headers=m2x(dev["key"]))
+        assert r.status == 422 and "limit" in (await r.json())["errors"], raw
